@@ -1,0 +1,213 @@
+"""Feed polling as Prefect tasks: one task per feed (never one per article), and the function it wraps.
+
+In the ingest flow: `poll_feeds(configs, db_path)` -> `documents_from_polls(polls)` go through
+extract/validate/land like any other document -> `record_polls(db_path, polls, run_id)` last, so an
+entry is only marked as seen once its document is in the warehouse.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.tasks import exponential_backoff
+
+from flows import feedstore, warehouse
+from flows.feeds import (
+    EntryRecord,
+    FeedConfig,
+    FeedEntry,
+    FeedPoll,
+    FeedState,
+    ParsedFeed,
+    content_document,
+    entry_to_hints,
+    is_due,
+    normalize_link,
+    page_document,
+    parse_feed,
+)
+from flows.fetch import (
+    Fetcher,
+    FetchError,
+    FetchPolicy,
+    PermanentFetchError,
+    TransientFetchError,
+    fetch_with_retries,
+)
+from flows.records import RawDocument
+
+# Re-exported: the ingest flow records polls with the connection it lands with.
+record_feed_polls = feedstore.record_feed_polls
+
+
+def fetch_entry(
+    fetcher: Fetcher,
+    link: str,
+    entry: FeedEntry,
+    config: FeedConfig,
+    feed: ParsedFeed,
+    page_attempts: int = 3,
+    page_backoff_s: float = 1.0,
+) -> tuple[EntryRecord, RawDocument | None]:
+    """The entry's page as a RawDocument; the feed's own full content when the page can't be had."""
+    hints = entry_to_hints(entry, config, feed)
+    raw_link = entry.link or link
+    try:
+        # The link as the publisher wrote it is the one known to work; `link` (normalised) is the key.
+        page = fetch_with_retries(fetcher, raw_link, attempts=page_attempts, backoff_s=page_backoff_s)
+        if page.body:
+            doc = page_document(link, page.body, page.final_url, page.charset, hints)
+            return EntryRecord(link, raw_link, entry.title, entry.published, "page", page.final_url, doc.sha256), doc
+        failure: FetchError = PermanentFetchError(raw_link, "empty body", page.status)
+    except FetchError as exc:
+        failure = exc
+    fallback = content_document(link, entry, {**hints, "page_error": failure.reason})
+    if fallback is not None:
+        rec = EntryRecord(
+            link, raw_link, entry.title, entry.published, "feed-content", None, fallback.sha256, failure.reason
+        )
+        return rec, fallback
+    outcome = "retry" if isinstance(failure, TransientFetchError) else "failed"
+    return EntryRecord(link, raw_link, entry.title, entry.published, outcome, error=failure.reason), None
+
+
+def poll_once(
+    config: FeedConfig,
+    state: FeedState,
+    unseen: Callable[[list[str]], set[str]],
+    fetcher: Fetcher,
+    now: datetime | None = None,
+    page_attempts: int = 3,
+    page_backoff_s: float = 1.0,
+) -> FeedPoll:
+    """Poll one feed: conditional GET, parse, keep entries `unseen` reports new, fetch their pages.
+
+    A TransientFetchError on the feed itself propagates (the task retries it); anything permanent
+    becomes a failed poll.
+    """
+    polled_at = now or datetime.now(UTC)
+    started = time.monotonic()
+    if not is_due(config, state, polled_at):
+        return FeedPoll(config, polled_at, "not-due", etag=state.etag, last_modified=state.last_modified)
+    # Pages still due another try need the feed's entries again, changed or not: no conditional GET then.
+    conditional = state.pending_retries == 0
+    try:
+        result = fetcher.fetch(
+            config.url,
+            etag=state.etag if conditional else None,
+            last_modified=state.last_modified if conditional else None,
+        )
+    except PermanentFetchError as exc:
+        return FeedPoll(config, polled_at, "failed", exc.status, error=exc.reason, elapsed_s=time.monotonic() - started)
+    if result.not_modified:
+        return FeedPoll(
+            config,
+            polled_at,
+            "not-modified",
+            result.status,
+            etag=result.etag or state.etag,
+            last_modified=result.last_modified or state.last_modified,
+            elapsed_s=time.monotonic() - started,
+        )
+    parsed = parse_feed(result.body, result.final_url, result.headers)
+    poll = FeedPoll(
+        config,
+        polled_at,
+        "ok",
+        result.status,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        title=parsed.title,
+        entries_in_feed=len(parsed.entries),
+        bozo=parsed.bozo,
+        bozo_reason=parsed.bozo_reason,
+    )
+    if not parsed.entries and parsed.bozo:
+        # An answer that is not a feed (an HTML error page, garbage) counts as a failure of the feed.
+        poll.status, poll.error = "failed", f"unreadable feed: {parsed.bozo_reason}"
+        poll.etag, poll.last_modified = state.etag, state.last_modified
+    by_link: dict[str, FeedEntry] = {}
+    for entry in parsed.entries:
+        if entry.link:
+            by_link.setdefault(normalize_link(entry.link), entry)
+    fresh = unseen(list(by_link)) if by_link else set()
+    for link, entry in by_link.items():
+        if link in fresh:
+            record, doc = fetch_entry(fetcher, link, entry, config, parsed, page_attempts, page_backoff_s)
+            poll.entries.append(record)
+            if doc is not None:
+                poll.documents.append(doc)
+    poll.elapsed_s = time.monotonic() - started
+    return poll
+
+
+def _transient_only(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect retry condition: only a TransientFetchError is worth another try."""
+    try:
+        state.result()
+    except TransientFetchError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="poll-feed",
+    task_run_name="poll {config.name}",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_condition_fn=_transient_only,
+)
+def poll_feed(config: FeedConfig, db_path: str, policy: FetchPolicy | None = None) -> FeedPoll:
+    # Short connections, closed before any network I/O: the warehouse lock is never held while waiting.
+    with warehouse.connection(db_path) as con:
+        state = feedstore.load_feed_state(con, config.url)
+
+    def unseen(links: list[str]) -> set[str]:
+        with warehouse.connection(db_path) as con:
+            return feedstore.unseen_links(con, links)
+
+    with Fetcher(policy) as fetcher:
+        return poll_once(config, state, unseen, fetcher)
+
+
+def poll_feeds(configs: Sequence[FeedConfig], db_path: str, policy: FetchPolicy | None = None) -> list[FeedPoll]:
+    """Inside a flow: all feeds polled concurrently (the per-host limiter keeps each site's pace).
+
+    A feed whose task failed after its retries becomes a failed poll, so one dead feed never fails the run.
+    """
+    futures = [(config, poll_feed.submit(config, db_path, policy)) for config in configs]
+    polls: list[FeedPoll] = []
+    for config, future in futures:
+        try:
+            polls.append(future.result())
+        except FetchError as exc:
+            polls.append(FeedPoll(config, datetime.now(UTC), "failed", exc.status, error=exc.reason))
+        except Exception as exc:
+            polls.append(FeedPoll(config, datetime.now(UTC), "failed", error=f"{type(exc).__name__}: {exc}"))
+    return polls
+
+
+def documents_from_polls(polls: Sequence[FeedPoll]) -> list[RawDocument]:
+    """The polls' documents, one per link: feeds polled concurrently may both claim a new article."""
+    seen: set[str] = set()
+    docs: list[RawDocument] = []
+    for poll in polls:
+        for doc in poll.documents:
+            if doc.source not in seen:
+                seen.add(doc.source)
+                docs.append(doc)
+    return docs
+
+
+@task(name="record-feed-polls", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def record_polls(db_path: str, polls: list[FeedPoll], flow_run_id: str | None = None) -> int:
+    with warehouse.connection(db_path) as con:
+        return record_feed_polls(con, polls, flow_run_id)

@@ -1,0 +1,193 @@
+"""Great Expectations runtime: the suite files in `expectations/`, one cached context, one run per batch.
+
+GX takes 6–8 s to import, so it is imported on first use and the context, the pandas data source and the
+loaded suites are kept for the life of the process. Each suite file is GX 1.x ExpectationSuite JSON; every
+expectation carries in its `meta` a unique `name`, a `severity` ("block" sends the row to quarantine,
+"warn" lets it land with a warning) and a `why`. The row-level outcome is read from GX's own
+`unexpected_index_list`, keyed by the frame's `row_id` column.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flows.settings import get_settings
+from flows.validate import ExpectationResult, RowIssue, ValidationOutcome
+
+ROW_ID = "row_id"
+RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]}
+# Our two severities and the GX-native ones they must agree with (GX shows its own in Data Docs).
+SEVERITIES = {"block": "critical", "warn": "warning"}
+
+
+class SuiteFileError(ValueError):
+    """A suite file GX cannot load in full, or whose expectations lack name/severity/why."""
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    name: str
+    path: Path
+    raw: dict[str, Any]
+    # meta.name of each expectation, in file order (GX results come back in the same order)
+    names: tuple[str, ...]
+    severities: tuple[str, ...]
+    observe: tuple[str | None, ...]  # column to report as the observed value instead of the checked one
+
+
+def suite_path(name: str, directory: Path | None = None) -> Path:
+    return (directory or get_settings().expectations_dir) / f"{name}.json"
+
+
+def read_suite_file(path: Path) -> SuiteSpec:
+    """Read and check one suite file without importing GX."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    name = raw.get("name")
+    expectations = raw.get("expectations")
+    if not name or not isinstance(expectations, list) or not expectations:
+        raise SuiteFileError(f"{path}: needs a name and a non-empty list of expectations")
+    names: list[str] = []
+    severities: list[str] = []
+    observe: list[str | None] = []
+    for i, exp in enumerate(expectations):
+        meta = exp.get("meta") or {}
+        where = f"{path.name} expectation {i} ({exp.get('type')})"
+        if not meta.get("name") or meta["name"] in names:
+            raise SuiteFileError(f"{where}: meta.name missing or not unique")
+        if meta.get("severity") not in SEVERITIES:
+            raise SuiteFileError(f"{where}: meta.severity must be one of {sorted(SEVERITIES)}")
+        if exp.get("severity", SEVERITIES[meta["severity"]]) != SEVERITIES[meta["severity"]]:
+            raise SuiteFileError(f"{where}: GX severity {exp.get('severity')!r} disagrees with meta.severity")
+        if not meta.get("why"):
+            raise SuiteFileError(f"{where}: meta.why is required (say why the rule exists)")
+        names.append(meta["name"])
+        severities.append(meta["severity"])
+        observe.append(meta.get("observe"))
+    return SuiteSpec(name, path, raw, tuple(names), tuple(severities), tuple(observe))
+
+
+class _Runtime:
+    """The GX context and the loaded suites, built once per process."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.source = self.context.data_sources.add_pandas("presswatch")
+        self.batch_definitions: dict[str, Any] = {}
+        self.suites: dict[str, tuple[SuiteSpec, Any]] = {}
+
+    def suite(self, name: str) -> tuple[SuiteSpec, Any]:
+        if name not in self.suites:
+            spec = read_suite_file(suite_path(name))
+            suite = self.gx.ExpectationSuite(**{k: v for k, v in spec.raw.items() if k != "id"})
+            # GX logs and drops an expectation it cannot parse; a partial suite must not validate anything.
+            if len(suite.expectations) != len(spec.names):
+                raise SuiteFileError(
+                    f"{spec.path}: GX loaded {len(suite.expectations)} of {len(spec.names)} expectations"
+                )
+            self.suites[name] = (spec, suite)
+        return self.suites[name]
+
+    def batch_definition(self, name: str) -> Any:
+        if name not in self.batch_definitions:
+            asset = self.source.add_dataframe_asset(name)
+            self.batch_definitions[name] = asset.add_batch_definition_whole_dataframe("batch")
+        return self.batch_definitions[name]
+
+
+_runtime: _Runtime | None = None
+# The GX context is not thread-safe; Prefect may run tasks in threads.
+_lock = threading.Lock()
+
+
+def _get_runtime() -> _Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = _Runtime()
+    return _runtime
+
+
+def load_suite(name: str) -> Any:
+    """The GX ExpectationSuite for `name`, loaded from its file (cached)."""
+    with _lock:
+        return _get_runtime().suite(name)[1]
+
+
+def run_suite(name: str, frame: pd.DataFrame, parameters: dict[str, Any] | None = None) -> ValidationOutcome:
+    """Validate the whole frame against one suite in a single GX run and sort the rows by outcome."""
+    if ROW_ID not in frame.columns:
+        raise ValueError(f"frame needs a {ROW_ID!r} column")
+    with _lock:
+        runtime = _get_runtime()
+        spec, suite = runtime.suite(name)
+        batch = runtime.batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=parameters or {})
+    return _outcome(spec, frame, result.results)
+
+
+def _outcome(spec: SuiteSpec, frame: pd.DataFrame, results: list[Any]) -> ValidationOutcome:
+    by_name = {r.expectation_config.meta.get("name"): r for r in results}
+    outcome = ValidationOutcome()
+    # Reported values for rules that check a derived column (is_future -> published_at); first row per id.
+    first_rows = frame.drop_duplicates(ROW_ID).set_index(ROW_ID) if any(spec.observe) else None
+    for exp_name, severity, observe in zip(spec.names, spec.severities, spec.observe, strict=True):
+        r = by_name.get(exp_name)
+        if r is None:
+            raise RuntimeError(f"GX returned no result for expectation {exp_name!r} of suite {spec.name!r}")
+        column = r.expectation_config.kwargs.get("column")
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            # A rule that could not run is a broken suite or frame, never a pass.
+            raise RuntimeError(f"{spec.name}.{exp_name} raised: {r.exception_info.get('exception_message')}")
+        info = r.result or {}
+        outcome.results.append(
+            ExpectationResult(
+                suite=spec.name,
+                expectation=exp_name,
+                column=column,
+                success=bool(r.success),
+                unexpected_count=int(info.get("unexpected_count") or 0),
+                element_count=int(info.get("element_count") or 0),
+                severity=severity,
+            )
+        )
+        target = outcome.blocked if severity == "block" else outcome.warnings
+        for hit in info.get("unexpected_index_list") or []:
+            row_id = str(hit[ROW_ID])
+            value = hit.get(column) if column else None
+            if observe and first_rows is not None:
+                value = first_rows.at[hit[ROW_ID], observe]
+            issue = RowIssue(exp_name, column, plain(value), severity)
+            issues = target.setdefault(row_id, [])
+            if issue not in issues:  # duplicate row ids come back once per row
+                issues.append(issue)
+    return outcome
+
+
+def plain(value: Any) -> Any:
+    """numpy/pandas values as JSON-ready Python values (NaN/NaT -> None, timestamps -> ISO strings)."""
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, datetime | date):  # pd.Timestamp is a datetime
+        return value.isoformat()
+    return value

@@ -1,0 +1,275 @@
+"""The DuckDB warehouse: connections, migrations, views, and the writes of one batch.
+
+SQL lives in warehouse/ as files; this module only runs it. Every value is bound, never formatted in.
+DuckDB allows one writing process per file: connections are short (one batch, one transaction) and
+retried while another process holds the lock, so a second run waits instead of failing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from flows.landing import Known, LandingPlan, article_id_for, plan_landing, story_key_for
+from flows.records import Article, RawDocument, Rejection
+from flows.settings import get_settings
+
+SQL_DIR = get_settings().sql_dir
+
+
+class WarehouseLocked(RuntimeError):
+    pass
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    msg = str(exc)
+    return "lock" in msg.lower() and ("Conflicting lock" in msg or "Could not set lock" in msg)
+
+
+def open_connection(
+    db_path: str | Path, *, read_only: bool = False, timeout_s: float | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting (with backoff) while another process holds its lock."""
+    path = Path(db_path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + (get_settings().lock_timeout_s if timeout_s is None else timeout_s)
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                if _is_lock_error(exc):
+                    raise WarehouseLocked(f"{path} is locked by another process: {exc}") from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+@contextmanager
+def connection(db_path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = open_connection(db_path, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Apply numbered migrations not yet recorded, each in its own transaction. Returns those applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL,"
+        " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    applied = {row[0]: row[1] for row in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()}
+    done: list[str] = []
+    for path in sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
+        version = int(path.name[:3])
+        sql = path.read_text(encoding="utf-8")
+        checksum = hashlib.sha256(sql.encode("utf-8")).hexdigest()
+        if version in applied:
+            if applied[version] != checksum:
+                # An applied migration must never change: a new numbered file is the way forward.
+                raise RuntimeError(f"migration {path.name} was edited after it was applied")
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                [version, path.name, checksum],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        done.append(path.name)
+    return done
+
+
+def refresh_views(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Re-create every view. Views may build on each other, so retry failures until no progress."""
+    pending = sorted((sql_dir / "views").glob("*.sql"))
+    created: list[str] = []
+    while pending:
+        failed: list[Path] = []
+        errors: dict[str, str] = {}
+        for path in pending:
+            try:
+                con.execute(path.read_text(encoding="utf-8"))
+                created.append(path.stem)
+            except duckdb.Error as exc:
+                failed.append(path)
+                errors[path.name] = str(exc)
+        if len(failed) == len(pending):
+            raise RuntimeError(f"views could not be created: {errors}")
+        pending = failed
+    return created
+
+
+def prepare(db_path: str | Path) -> None:
+    with connection(db_path) as con:
+        migrate(con)
+        refresh_views(con)
+
+
+def known_for(con: duckdb.DuckDBPyConnection, shas: Sequence[str]) -> Known:
+    """What the warehouse already holds for these documents (one query per table, not per document)."""
+    if not shas:
+        return Known()
+    docs = con.execute(
+        "SELECT d.doc_sha256, d.source, a.article_id FROM documents d"
+        " LEFT JOIN articles a USING (doc_sha256) WHERE d.doc_sha256 IN (SELECT unnest(?))",
+        [list(shas)],
+    ).fetchall()
+    dups = con.execute(
+        "SELECT doc_sha256, source FROM duplicates WHERE doc_sha256 IN (SELECT unnest(?))", [list(shas)]
+    ).fetchall()
+    return Known(
+        documents={sha: (src, art) for sha, src, art in docs},
+        duplicate_sources={(sha, src) for sha, src in dups},
+    )
+
+
+def articles_known(
+    con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], story_keys: Sequence[str]
+) -> tuple[set[str], dict[str, tuple[str, int]]]:
+    existing = {
+        r[0]
+        for r in con.execute(
+            "SELECT article_id FROM articles WHERE article_id IN (SELECT unnest(?))", [list(article_ids)]
+        ).fetchall()
+    }
+    latest = {
+        key: (aid, ver)
+        for key, aid, ver in con.execute(
+            "SELECT story_key, article_id, version FROM articles WHERE story_key IN (SELECT unnest(?))"
+            " QUALIFY row_number() OVER (PARTITION BY story_key ORDER BY version DESC) = 1",
+            [list(story_keys)],
+        ).fetchall()
+    }
+    return existing, latest
+
+
+_JSON_COLUMNS = {"provenance", "warnings", "reasons", "observed"}
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for col in _JSON_COLUMNS & set(frame.columns):
+        frame[col] = [json.dumps(v, ensure_ascii=False, default=str) for v in frame[col]]
+    return frame
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    frame = _frame(rows)
+    cols = ", ".join(frame.columns)
+    con.register("batch_rows", frame)
+    try:
+        # Table and column names come from this module, never from input: only values are data.
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM batch_rows")
+    finally:
+        con.unregister("batch_rows")
+
+
+def land_batch(
+    con: duckdb.DuckDBPyConnection,
+    raws: list[RawDocument],
+    results: dict[str, Article | Rejection],
+    **plan_kwargs: Any,
+) -> LandingPlan:
+    """Decide and write one batch in one transaction: a crash leaves the batch wholly in or wholly out.
+
+    What is already known is read inside the same transaction, so a document landed meanwhile by
+    another run is counted as a duplicate here rather than inserted twice.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        known = known_for(con, [r.sha256 for r in raws])
+        articles = [r for r in results.values() if isinstance(r, Article)]
+        existing, latest = articles_known(
+            con, [article_id_for(a.text) for a in articles], [story_key_for(a) for a in articles]
+        )
+        known = Known(known.documents, known.duplicate_sources, existing, latest)
+        plan = plan_landing(raws, results, known, **plan_kwargs)
+        _insert(con, "documents", plan.documents)
+        _insert(con, "articles", plan.articles)
+        _insert(con, "duplicates", plan.duplicates)
+        _insert(con, "quarantine", plan.quarantine)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return plan
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow_name: str, params: dict[str, Any], now: datetime) -> None:
+    con.execute(
+        "INSERT INTO runs (flow_run_id, flow_name, started_at, status, parameters) VALUES (?, ?, ?, 'running', ?)"
+        " ON CONFLICT (flow_run_id) DO UPDATE SET status = 'running'",
+        [run_id, flow_name, now, json.dumps(params, default=str)],
+    )
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, int], status: str, now: datetime
+) -> None:
+    con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, inputs_seen = ?, landed = ?, duplicates = ?, quarantined = ?"
+        " WHERE flow_run_id = ?",
+        [now, status, counts["inputs_seen"], counts["landed"], counts["duplicates"], counts["quarantined"], run_id],
+    )
+
+
+def fetch_frame(db_path: str | Path, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+    with connection(db_path, read_only=True) as con:
+        return con.execute(sql, params or []).df()
+
+
+def read_only_query(db_path: str | Path, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """For analysts: the connection is read-only, so a query cannot change the warehouse."""
+    with connection(db_path, read_only=True) as con:
+        cur = con.execute(sql)
+        columns = [d[0] for d in cur.description] if cur.description else []
+        return columns, cur.fetchall()
+
+
+def record_validation(
+    con: duckdb.DuckDBPyConnection, run_id: str, rows: list[dict[str, Any]], now: datetime
+) -> None:
+    if not rows:
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "flow_run_id": run_id,
+                "validated_at": now,
+                "suite": r["suite"],
+                "expectation": r["expectation"],
+                "column_name": r.get("column"),
+                "severity": r["severity"],
+                "success": bool(r["success"]),
+                "unexpected_count": int(r["unexpected_count"]),
+                "element_count": int(r["element_count"]),
+            }
+            for r in rows
+        ]
+    )
+    con.register("validation_rows", frame)
+    try:
+        con.execute("INSERT INTO validation_results SELECT * FROM validation_rows")
+    finally:
+        con.unregister("validation_rows")

@@ -1,0 +1,51 @@
+"""Shared fixtures: a real Prefect API for the session, a temp warehouse, a copy of the seeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before Prefect is imported anywhere: its home (and SQLite DB) in a temp folder, telemetry off.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="presswatch-prefect-home-")
+os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+import flows  # noqa: E402,F401  (applies the telemetry-off environment)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """A real (temporary) Prefect API for flow runs; starting it takes ~20 s, so once per session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture
+def seed_paths() -> list[Path]:
+    return sorted(p for p in SEEDS.iterdir() if p.suffix == ".txt")
+
+
+@pytest.fixture
+def seeds_dir(tmp_path: Path, seed_paths: list[Path]) -> Path:
+    """A private copy of the five seed documents (tests may add, change or break files in it)."""
+    target = tmp_path / "seeds"
+    target.mkdir()
+    for path in seed_paths:
+        shutil.copy(path, target / path.name)
+    return target
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse" / "test.duckdb"

@@ -1,0 +1,93 @@
+"""The landing rules, without a database: what each input becomes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flows.landing import Known, article_id_for, plan_landing
+from flows.records import Article, RawDocument, Rejection
+
+NOW = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def _article(raw: RawDocument, text: str, url: str | None = None) -> Article:
+    return Article(
+        source=raw.source, doc_sha256=raw.sha256, format="text", encoding="utf-8", title="T",
+        title_derived=False, text=text, published_at=None, authors=None, outlet=None, platform=None,
+        url=url, language="zh", script="Hans",
+    )  # fmt: skip
+
+
+def _plan(raws: list[RawDocument], results: dict, known: Known | None = None):
+    return plan_landing(
+        raws, results, known or Known(), formats={}, warnings={}, flow_run_id="run-1", now=NOW,
+        extractor_version="test",
+    )  # fmt: skip
+
+
+def test_article_id_ignores_whitespace_punctuation_and_width():
+    assert article_id_for("深度求索，发布了 R1。") == article_id_for("深度求索,发布了R1.")
+    assert article_id_for("深度求索发布了R1") != article_id_for("深度求索发布了R2")
+
+
+def test_new_document_lands_as_version_one():
+    raw = RawDocument("a.txt", b"one")
+    plan = _plan([raw], {raw.sha256: _article(raw, "正文一")})
+    assert [o.outcome for o in plan.outcomes] == ["landed"]
+    assert plan.articles[0]["version"] == 1 and plan.articles[0]["supersedes"] is None
+    assert len(plan.documents) == 1 and plan.documents[0]["raw"] == b"one"
+
+
+def test_same_bytes_under_same_name_is_unchanged_and_writes_nothing():
+    raw = RawDocument("a.txt", b"one")
+    plan = _plan([raw], {}, Known(documents={raw.sha256: ("a.txt", "art")}))
+    assert [o.outcome for o in plan.outcomes] == ["duplicate"]
+    assert not (plan.documents or plan.articles or plan.duplicates or plan.quarantine)
+
+
+def test_same_bytes_under_another_name_is_recorded_once():
+    raw = RawDocument("copy.txt", b"one")
+    known = Known(documents={raw.sha256: ("a.txt", "art-1")})
+    plan = _plan([raw], {}, known)
+    assert plan.duplicates[0]["duplicate_of"] == "art-1" and plan.duplicates[0]["reason"] == "same-bytes"
+    again = _plan([raw], {}, Known(known.documents, {(raw.sha256, "copy.txt")}))
+    assert again.duplicates == [] and again.outcomes[0].outcome == "duplicate"
+
+
+def test_same_bytes_twice_in_one_batch_lands_once():
+    a, b = RawDocument("a.txt", b"x"), RawDocument("b.txt", b"x")
+    plan = _plan([a, b], {a.sha256: _article(a, "正文")})
+    assert [o.outcome for o in plan.outcomes] == ["landed", "duplicate"]
+    assert len(plan.articles) == 1 and len(plan.documents) == 1
+
+
+def test_other_bytes_same_text_is_a_duplicate_not_an_article():
+    a, b = RawDocument("a.txt", b"utf8"), RawDocument("a-gbk.txt", b"gbk")
+    plan = _plan([a, b], {a.sha256: _article(a, "同一正文"), b.sha256: _article(b, "同一 正文")})
+    assert [o.outcome for o in plan.outcomes] == ["landed", "duplicate"]
+    assert plan.duplicates[0]["reason"] == "same-text"
+    assert len(plan.documents) == 2  # both raw inputs are kept
+
+
+def test_changed_file_becomes_a_new_version():
+    raw = RawDocument("a.txt", b"edited")
+    known = Known(documents={}, articles={"old"}, latest={"a.txt": ("old", 1)})
+    plan = _plan([raw], {raw.sha256: _article(raw, "改过的正文")}, known)
+    assert plan.articles[0]["version"] == 2 and plan.articles[0]["supersedes"] == "old"
+    assert plan.outcomes[0].detail.startswith("new version 2")
+
+
+def test_rejection_is_quarantined_with_its_reasons_and_raw_kept():
+    raw = RawDocument("empty.txt", b"")
+    plan = _plan([raw], {raw.sha256: Rejection("empty.txt", raw.sha256, "decode", ["empty input"])})
+    assert plan.quarantine[0]["reasons"] == ["empty input"] and plan.quarantine[0]["stage"] == "decode"
+    assert plan.documents[0]["source"] == "empty.txt"
+    assert plan.count("quarantined") == 1
+
+
+def test_every_input_gets_exactly_one_outcome():
+    raws = [RawDocument(f"{i}.txt", bytes([i % 3])) for i in range(9)]
+    results = {r.sha256: _article(r, f"正文{r.data!r}") for r in raws}
+    plan = _plan(raws, results)
+    assert len(plan.outcomes) == 9
+    assert plan.count("landed") + plan.count("duplicate") + plan.count("quarantined") == 9

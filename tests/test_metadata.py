@@ -1,0 +1,146 @@
+"""Metadata helpers and the choice of metadata, on small made-up documents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flows.extract import extract_document
+from flows.metadata import (
+    CHINA_OFFSET,
+    derive_title,
+    detect_language,
+    detect_script,
+    is_future,
+    looks_like_outlet,
+    parse_date,
+    platform_link,
+    split_names,
+    to_iso,
+)
+from flows.records import Article, RawDocument
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+BODY = (
+    "本市今天发布新的公共交通优化方案，涉及全市四十余条公交线路的调整，预计下月起陆续实施。\n"
+    "市交通局负责人表示，此次调整主要针对早晚高峰客流集中的走廊，新增多条大站快线，缩短通勤时间。\n"
+    "市民李女士说，她每天换乘两次才能到单位，希望新线路开通后能够一车直达。\n"
+)
+
+
+def _article(text: str) -> Article:
+    result = extract_document(RawDocument("made-up.txt", text.encode("utf-8")), now=NOW)
+    assert isinstance(result, Article), result
+    return result
+
+
+def test_iso_date_with_time_keeps_the_local_time_and_gets_the_china_offset() -> None:
+    parsed = parse_date("2024-03-05 08:09:10")
+    assert parsed is not None and parsed.has_time
+    assert to_iso(parsed, CHINA_OFFSET) == "2024-03-05T08:09:10+08:00"
+
+
+def test_chinese_date_with_afternoon_time_is_parsed_on_the_24_hour_clock() -> None:
+    parsed = parse_date("发布时间：2024年3月5日 下午3:20")
+    assert parsed is not None
+    assert to_iso(parsed, CHINA_OFFSET) == "2024-03-05T15:20:00+08:00"
+
+
+def test_date_without_time_stays_a_date() -> None:
+    parsed = parse_date("2024/03/05")
+    assert parsed is not None and not parsed.has_time
+    assert to_iso(parsed, CHINA_OFFSET) == "2024-03-05"
+
+
+def test_explicit_offset_is_kept() -> None:
+    parsed = parse_date("2024-03-05T08:09:10+09:00")
+    assert parsed is not None
+    assert to_iso(parsed, CHINA_OFFSET) == "2024-03-05T08:09:10+09:00"
+
+
+def test_future_dates_are_recognised_relative_to_now() -> None:
+    assert is_future(parse_date("2099-01-01 00:00:00"), NOW, CHINA_OFFSET)  # type: ignore[arg-type]
+    assert not is_future(parse_date("2025-06-01 18:00:00"), NOW, CHINA_OFFSET)  # type: ignore[arg-type]
+
+
+def test_header_date_line_becomes_the_publication_time() -> None:
+    article = _article("公交线路优化方案发布\n2025-05-20 14:03:00\n\n" + BODY)
+    assert article.title == "公交线路优化方案发布"
+    assert article.published_at == "2025-05-20T14:03:00+08:00"
+    assert article.provenance["published_at"] == "header-line"
+
+
+def test_future_header_date_is_rejected_not_stored() -> None:
+    article = _article("公交线路优化方案发布\n2099-05-20 14:03:00\n\n" + BODY)
+    assert article.published_at is None
+    assert "published_at_rejected" in article.provenance
+
+
+def test_date_inside_a_related_news_list_is_not_the_article_date() -> None:
+    furniture = "热门推荐\n某地暴雨预警升级...\n- 2025年05月09日\n- 05:35\n"
+    article = _article("公交线路优化方案发布\n\n" + BODY + furniture)
+    assert article.published_at is None
+    assert "2025年05月09日" not in article.text
+
+
+def test_event_date_in_the_first_sentence_is_not_the_publication_date() -> None:
+    article = _article("2025年1月20日,市交通局发布新的公共交通优化方案，涉及全市四十余条公交线路。\n" + BODY)
+    assert article.published_at is None
+    assert article.text.startswith("2025年1月20日")
+
+
+def test_missing_title_is_derived_from_the_first_sentence_and_marked() -> None:
+    article = _article(BODY)
+    assert article.title_derived is True
+    assert article.title and BODY.startswith(article.title)
+    assert article.provenance["title"] == "derived-first-sentence"
+
+
+def test_long_first_sentence_gives_a_title_cut_at_a_clause_break() -> None:
+    title = derive_title("市交通局负责人今天在新闻发布会上表示，此次公交线路调整主要针对早晚高峰客流集中的走廊，并将新增大站快线。")
+    assert title == "市交通局负责人今天在新闻发布会上表示"
+
+
+@pytest.mark.parametrize(
+    ("text", "script"),
+    [
+        ("這項計劃將於下個月開始實施，預計會讓數十萬名通勤者受惠。", "Hant"),
+        ("这项计划将于下个月开始实施，预计会让数十万名通勤者受惠。", "Hans"),
+        ("The plan takes effect next month and will help commuters.", None),
+    ],
+)
+def test_script_is_decided_by_opencc_conversion(text: str, script: str | None) -> None:
+    assert detect_script(text) == script
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("这项计划将于下个月开始实施，预计会让数十万名通勤者受惠。", "zh"),
+        ("The city said the plan takes effect next month and that it will help commuters.", "en"),
+        ("12345 67890 ---", None),
+    ],
+)
+def test_language_from_character_share(text: str, language: str | None) -> None:
+    assert detect_language(text) == language
+
+
+def test_names_are_split_on_separators_and_between_chinese_names_only() -> None:
+    assert split_names("CADE METZ, JANE ROE") == ["CADE METZ", "JANE ROE"]
+    assert split_names("王五 赵六") == ["王五", "赵六"]
+    assert split_names("张三、李四") == ["张三", "李四"]
+
+
+def test_outlets_are_told_from_people() -> None:
+    assert looks_like_outlet("北方日报") and looks_like_outlet("某某中文网") and looks_like_outlet("Daily News")
+    assert not looks_like_outlet("熊小然")
+
+
+def test_closing_link_names_the_platform_only_when_it_matches_a_label_or_host() -> None:
+    assert platform_link("[sina](https://news.sina.com.cn/a/1.html)", set()) == (
+        "sina",
+        "https://news.sina.com.cn/a/1.html",
+    )
+    assert platform_link("[门户](https://example.com/x)", {"门户"}) == ("门户", "https://example.com/x")
+    assert platform_link("[原文链接](https://example.com/x)", set()) is None

@@ -1,0 +1,71 @@
+"""Migrations, views and the transactional batch write, on a real DuckDB file."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows import warehouse
+from flows.records import RawDocument, Rejection
+
+NOW = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def con(db_path: Path):
+    c = warehouse.open_connection(db_path)
+    warehouse.migrate(c)
+    warehouse.refresh_views(c)
+    yield c
+    c.close()
+
+
+def _tables(c: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in c.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
+def test_migrations_are_applied_once_and_recorded(con):
+    assert {"documents", "articles", "duplicates", "quarantine", "runs"} <= _tables(con)
+    recorded = con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
+    assert warehouse.migrate(con) == []
+    assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == recorded
+
+
+def test_an_edited_migration_is_refused(tmp_path: Path, con):
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(warehouse.SQL_DIR, sql_dir)
+    first = sorted((sql_dir / "migrations").glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- edited\n")
+    with pytest.raises(RuntimeError, match="edited after it was applied"):
+        warehouse.migrate(con, sql_dir)
+
+
+def test_views_are_recreated_each_time(con):
+    first = warehouse.refresh_views(con)
+    assert "articles_per_day_outlet" in first and "run_reconciliation" in first
+    assert sorted(warehouse.refresh_views(con)) == sorted(first)
+
+
+def test_a_batch_failing_midway_writes_nothing(con):
+    raw = RawDocument("a.txt", b"bytes")
+    rejection = Rejection("a.txt", raw.sha256, "extract", ["no article text"])
+    # Sabotage the last table written, so the failure comes after the documents row was inserted.
+    con.execute("ALTER TABLE quarantine ALTER COLUMN stage SET DATA TYPE INTEGER")
+    with pytest.raises(duckdb.Error):
+        warehouse.land_batch(
+            con, [raw], {raw.sha256: rejection}, formats={}, warnings={}, flow_run_id="r", now=NOW,
+            extractor_version="t",
+        )  # fmt: skip
+    assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+
+
+def test_read_only_query_cannot_write(con, db_path: Path):
+    con.close()
+    with pytest.raises(duckdb.Error):
+        warehouse.read_only_query(db_path, "DELETE FROM articles")
+    cols, rows = warehouse.read_only_query(db_path, "SELECT count(*) AS n FROM articles")
+    assert cols == ["n"] and rows == [(0,)]
