@@ -69,6 +69,25 @@ def run(
 
 
 @app.command()
+def reprocess(
+    db: DbOption = None,
+    limit: Annotated[int | None, typer.Option(help="at most this many quarantined documents")] = None,
+) -> None:
+    """Re-run extraction and validation on quarantined documents (after a rule or extractor fix)."""
+    from flows.reprocess import reprocess_flow
+
+    summary = reprocess_flow(db_path=str(db) if db else None, limit=limit)
+    c = summary.counts
+    console.print(
+        f"[bold]re-processed {c['inputs_seen']}[/]: {c['landed']} released to articles, "
+        f"{c['duplicates']} duplicates of known articles, {c['quarantined']} still quarantined"
+    )
+    still = [(s, d) for s, o, d in summary.outcomes if o == "quarantined"]
+    if still:
+        console.print(_table("Still quarantined", ["input", "reason"], still))
+
+
+@app.command()
 def extract(
     paths: Annotated[list[Path], typer.Argument(help="files or folders to extract")],
     jsonl: Annotated[bool, typer.Option("--jsonl", help="one JSON object per input, one per line")] = False,

@@ -192,7 +192,8 @@ def _entry(raw: Any) -> FeedEntry:
 
 def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
     """Parse feed bytes. Ill-formed feeds yield what feedparser could read, with the problem recorded."""
-    hdrs = {k.lower(): v for k, v in (headers or {}).items()}
+    # Bytes without an HTTP answer (headers None) are taken as XML: no transport to blame for a missing type.
+    hdrs = {k.lower(): v for k, v in headers.items()} if headers is not None else {"content-type": "application/xml"}
     hdrs.setdefault("content-location", url)  # base for relative links
     try:
         # A stream, never the bytes: feedparser treats a bytes/str argument as a path or URL to open.

@@ -18,6 +18,8 @@ from flows.metadata import date_span, looks_like_outlet, looks_like_person, spli
 
 # Body text seen before a heading or attribution block for it to end the article rather than open it.
 SUBSTANTIAL_BODY_CHARS = 120
+# No tail cut when the text after a cut point holds this many times more prose than the text before it.
+TAIL_PROSE_FACTOR = 2
 MAX_ATTRIBUTION_LINE = 80
 SHORT_LINE = 40
 
@@ -39,7 +41,7 @@ _KEY_AT = re.compile(rf"(?:^|(?<=[\s，,;；]))(?P<key>{_KEY_ALT}){_SEP}")
 _LEAD_KEY = re.compile(rf"^(?P<key>{_KEY_ALT})(?:{_SEP}|\s+)")
 _BY_LINE = re.compile(r"^(?:by|BY|By)\s+(?P<val>[A-Z][^:：]{1,60})$")
 _BULLETS = " \t\u3000►▶▷■□●○◆◇•·*#>-–—|"
-_BRACKETS = ("()", "（）", "【】", "[]", "〔〕")
+_BRACKETS = (("(", ")"), ("（", "）"), ("【", "】"), ("[", "]"), ("〔", "〕"))
 
 
 @dataclass
@@ -146,7 +148,7 @@ def is_stream_header(line: str) -> bool:
 
 
 def is_date_or_number_only(line: str) -> bool:
-    text = line.strip().strip(_BULLETS)
+    text = line.replace("|", " ").strip().strip(_BULLETS)
     if not text:
         return True
     if _NUMBER_ONLY.match(text):
@@ -163,7 +165,11 @@ def _link_share(line: str) -> float:
 
 
 def _is_navigation(line: str) -> bool:
-    parts = [p for p in _NAV_SEP.split(line.strip()) if p]
+    text = line.strip()
+    if len(text) > 1 and text[0] == text[-1] == "|":
+        # A table row (trafilatura writes tables as | a | b |): data, unless every cell is a calendar-like stub.
+        return all(len(cell.strip()) <= 2 for cell in text[1:-1].split("|"))
+    parts = [p for p in _NAV_SEP.split(text) if p]
     if len(parts) >= 3 and all(len(p) <= 8 for p in parts) and len(_NAV_SEP.findall(line)) >= 2:
         return True
     words = line.split()
@@ -189,7 +195,7 @@ def line_furniture(line: str) -> str | None:
         return "truncated-headline"
     promos = {m.group(0).upper() for m in _PROMO.finditer(text)}
     # A prompt is a label ("扫码下载APP"), not a sentence; a sentence needs two prompts to count as one.
-    if promos and ((len(text) <= SHORT_LINE and not text.endswith(_SENTENCE_END)) or len(promos) >= 2):
+    if promos and ((len(text) <= SHORT_LINE and not text.endswith(_SENTENCE_END)) or (len(promos) >= 2 and len(text) <= 120)):
         return "promotion"
     if is_section_heading(text):
         return "section-heading"
@@ -216,7 +222,7 @@ def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
         heading = is_section_heading(text)
         stream = is_stream_header(text)
         substantial = seen_body and body_chars >= SUBSTANTIAL_BODY_CHARS
-        if substantial and (attribution or heading or stream):
+        if substantial and (attribution or heading or stream) and not _more_prose_after(paragraphs, index, body_chars):
             reason = "attribution-block" if attribution else "section-heading" if heading else "comment-stream"
             result.cut_at, result.cut_reason = index, reason
             _collect_tail(paragraphs[index:], result)
@@ -233,14 +239,20 @@ def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
             result.removed.append((text, "section-list"))
             continue
         in_section = False
-        reason = line_furniture(text)
-        if reason:
-            result.removed.append((text, reason))
+        line_reason = line_furniture(text)
+        if line_reason:
+            result.removed.append((text, line_reason))
             continue
         result.body.append(text)
         body_chars += len(text)
         seen_body = seen_body or len(text) >= SHORT_LINE
     return result
+
+
+def _more_prose_after(paragraphs: list[str], index: int, body_chars: int) -> bool:
+    """When far more prose follows than precedes, what came first was a preface or sidebar, not the article."""
+    after = sum(len(p.strip()) for p in paragraphs[index + 1 :] if _is_body_paragraph(p))
+    return after > TAIL_PROSE_FACTOR * body_chars
 
 
 def _collect_tail(tail: list[str], result: Cleaned) -> None:

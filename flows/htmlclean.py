@@ -42,7 +42,7 @@ def text_stats(root: HtmlElement) -> dict[HtmlElement, tuple[int, int]]:
     return _walk(root, None)
 
 
-def _walk(root: HtmlElement, decide: Callable[[HtmlElement, int, int, int], bool] | None) -> dict[HtmlElement, tuple[int, int]]:
+def _walk(root: HtmlElement, decide: Callable[[HtmlElement, int, int], bool] | None) -> dict[HtmlElement, tuple[int, int]]:
     # Reversed pre-order visits every element after all of its descendants. An element `decide`
     # marks as furniture counts as empty for its ancestors, so a container is judged on what would
     # remain after its inner furniture is gone (an article div stops looking link-dense once the
@@ -52,7 +52,7 @@ def _walk(root: HtmlElement, decide: Callable[[HtmlElement, int, int, int], bool
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "noscript"):
             stats[el] = (0, 0)
             continue
-        total, links, n_links = _len(el.text), 0, 0
+        total, links = _len(el.text), 0
         for child in el:
             c_total, c_links = stats.get(child, (0, 0))
             total += c_total + _len(child.tail)
@@ -60,7 +60,7 @@ def _walk(root: HtmlElement, decide: Callable[[HtmlElement, int, int, int], bool
         if el.tag == "a":
             links = total
         stats[el] = (total, links)
-        if decide is not None and decide(el, total, links, n_links):
+        if decide is not None and decide(el, total, links):
             stats[el] = (0, 0)
     return stats
 
@@ -75,27 +75,33 @@ def furniture_blocks(root: HtmlElement) -> list[HtmlElement]:
     page_plain = max(page[0] - page[1], 1)
     found: list[HtmlElement] = []
 
-    def decide(el: HtmlElement, total: int, links: int, _: int) -> bool:
+    def decide(el: HtmlElement, total: int, links: int) -> bool:
         if el.tag in _STRUCTURAL or total == 0:
             return False
         # The block holding most of the page's running (non-link) text is the article, whatever its name.
         if total - links > MAX_SHARE * page_plain:
             return False
-        furniture = False
-        if el.tag in _BLOCKS:
-            name = _name(el)
-            if name and _FURNITURE_NAME.search(name):
-                furniture = True
-            elif el.tag not in _INLINE and total >= 8 and links >= LINK_DENSE * total and _count_links(el) >= 2:
-                furniture = True
-            elif el.tag not in _INLINE and total <= FOOTER_MAX_CHARS and _FOOTER_TEXT.search(el.text_content() or ""):
-                furniture = True
+        furniture = el.tag in _BLOCKS and furniture_reason(el, total, links) is not None
         if furniture:
             found.append(el)
         return furniture
 
     _walk(root, decide)
     return found
+
+
+def furniture_reason(el: HtmlElement, total: int, links: int) -> str | None:
+    """Why a block (with `total` chars of text, `links` of them in links) is furniture, or None."""
+    name = _name(el)
+    if name and _FURNITURE_NAME.search(name):
+        return "named"
+    if el.tag in _INLINE:
+        return None  # a paragraph that is one link, or a linked phrase, is part of its text
+    if total >= 8 and links >= LINK_DENSE * total and _count_links(el) >= 2:
+        return "link-dense"
+    if total <= FOOTER_MAX_CHARS and _FOOTER_TEXT.search(el.text_content() or ""):
+        return "footer"
+    return None
 
 
 def _count_links(el: HtmlElement) -> int:
@@ -112,6 +118,31 @@ def remove(elements: Iterable[HtmlElement]) -> int:
         el.drop_tree()
         n += 1
     return n
+
+
+_HIDDEN_STYLE = re.compile(r"(?:visibility\s*:\s*hidden|display\s*:\s*none|opacity\s*:\s*0(?![.\d]))\s*;?", re.I)
+REVEAL_SHARE = 0.5
+
+
+def reveal_hidden_article(root: HtmlElement) -> int:
+    """Un-hide a hidden block that holds most of the page's text.
+
+    Some platforms (WeChat articles, lazy-rendering portals) ship the article hidden and reveal it by
+    script; extractors rightly skip hidden blocks, so they find nothing. Hidden menus and pop-ups hold
+    little text, so only a block with most of the page's running text is revealed.
+    """
+    stats = text_stats(root)
+    page_plain = max(stats[root][0] - stats[root][1], 1)
+    revealed = 0
+    for el in root.xpath("//*[@style]"):
+        style = el.get("style", "")
+        if not _HIDDEN_STYLE.search(style):
+            continue
+        total, links = stats.get(el, (0, 0))
+        if total - links >= REVEAL_SHARE * page_plain:
+            el.set("style", _HIDDEN_STYLE.sub("", style))
+            revealed += 1
+    return revealed
 
 
 def clean_furniture(root: HtmlElement) -> int:

@@ -51,11 +51,10 @@ class ParsedDate:
 def _build(groups: dict[str, str | None]) -> ParsedDate | None:
     try:
         year, month, day = int(groups["y"] or 0), int(groups["m"] or 0), int(groups["d"] or 0)
-        hour = int(groups["H"]) if groups.get("H") else 0
+        hour = int(groups.get("H") or 0)
         if groups.get("ap") in ("下午", "晚上") and hour < 12:
             hour += 12
-        minute = int(groups["M"]) if groups.get("M") else 0
-        second = int(groups["S"]) if groups.get("S") else 0
+        minute, second = int(groups.get("M") or 0), int(groups.get("S") or 0)
         if year < MIN_YEAR:
             return None
         value = datetime(year, month, day, hour, minute, second)
@@ -183,8 +182,7 @@ def split_names(value: str) -> list[str]:
             parts.extend(tokens)
         else:
             parts.append(" ".join(tokens))
-    seen: set[str] = set()
-    return [p for p in parts if not (p in seen or seen.add(p))]
+    return list(dict.fromkeys(parts))
 
 
 # ---- platform ------------------------------------------------------------------------------------------
@@ -250,7 +248,7 @@ def normalise_language(tag: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _t2s():  # type: ignore[no-untyped-def]
+def _t2s() -> Any:
     import opencc  # pure-Python dictionaries: load once, on first use
 
     return opencc.OpenCC("t2s")

@@ -177,9 +177,17 @@ def matches(node: Node, normalised_text: str) -> bool:
 
 @dataclass(frozen=True)
 class SpikeSettings:
-    window: int = 14
-    factor: float = 3.0
-    min_count: int = 3
+    window: int = 14  # days of baseline before the day judged
+    factor: float = 3.0  # how many times the baseline mean a day must reach
+    min_count: int = 3  # and at least this many articles
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.window, int) and self.window >= 1):
+            raise ValueError(f"spike window must be a whole number of days >= 1, got {self.window!r}")
+        if not (isinstance(self.factor, int | float) and self.factor > 0):
+            raise ValueError(f"spike factor must be a number > 0, got {self.factor!r}")
+        if not (isinstance(self.min_count, int) and self.min_count >= 1):
+            raise ValueError(f"spike min_count must be a whole number >= 1, got {self.min_count!r}")
 
 
 @dataclass(frozen=True)
@@ -199,14 +207,10 @@ def _spike_settings(raw: Any, where: str) -> SpikeSettings:
         return SpikeSettings()
     if not isinstance(raw, Mapping) or set(raw) - {"window", "factor", "min_count"}:
         raise ValueError(f"{where}: spike takes only window, factor and min_count, got {raw!r}")
-    settings = SpikeSettings(**raw)
-    if not (isinstance(settings.window, int) and settings.window >= 1):
-        raise ValueError(f"{where}: spike window must be a whole number of days >= 1")
-    if not (isinstance(settings.factor, int | float) and settings.factor > 0):
-        raise ValueError(f"{where}: spike factor must be a number > 0")
-    if not (isinstance(settings.min_count, int) and settings.min_count >= 1):
-        raise ValueError(f"{where}: spike min_count must be a whole number >= 1")
-    return settings
+    try:
+        return SpikeSettings(**raw)
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from err
 
 
 def parse_searches(data: Any, source: str = "<searches>") -> list[SavedSearch]:
@@ -256,25 +260,14 @@ def new_matches(search: SavedSearch, articles: Iterable[Any], already_alerted_id
 
 
 def local_day(published_at: str | None) -> date | None:
-    """The calendar day an article was published on, in its own local time (the offset as extracted)."""
+    """The day an article counts for in daily series: its publication date in its own local time (the
+    offset as extracted), not in UTC, so a story is counted on the day its readers saw it."""
     if not published_at:
         return None
     try:
         return datetime.fromisoformat(published_at).date()
     except ValueError:
         return None
-
-
-def daily_counts(search: SavedSearch, articles: Iterable[Any]) -> list[tuple[date, int]]:
-    """(local day, matching articles) for days with matches; undated articles are left out."""
-    articles = list(articles)
-    matched = {article_id for _, article_id in search_hits([search], articles)}
-    counts: dict[date, int] = defaultdict(int)
-    for article in articles:
-        day = local_day(article_field(article, "published_at"))
-        if day is not None and article_field(article, "article_id") in matched:
-            counts[day] += 1
-    return sorted(counts.items())
 
 
 @dataclass(frozen=True)

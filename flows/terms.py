@@ -61,20 +61,22 @@ def _tokenizer(user_words: tuple[str, ...]) -> jieba.Tokenizer:
     return tokenizer
 
 
-def segment(text: str, watchlist: Watchlist | None = None) -> list[str]:
-    """jieba tokens of the simplified text (case kept), with the watchlist in the dictionary."""
-    watchlist = watchlist if watchlist is not None else default_watchlist()
-    tokenizer = _tokenizer(tuple(jieba_dictionary(watchlist)))
-    return tokenizer.lcut(to_simplified(_URLISH.sub(" ", text), fold_case=False))
-
-
-def _names(watchlist: Watchlist) -> dict[str, str]:
-    """Case-folded alias -> the alias as written, so NVIDIA/Nvidia count as one term spelt one way."""
-    return {
+@lru_cache(maxsize=4)
+def _prepared(watchlist: Watchlist) -> tuple[jieba.Tokenizer, dict[str, str]]:
+    """The tokenizer with the watchlist's words, and case-folded alias -> alias as written (so that
+    NVIDIA and Nvidia count as one term, spelt one way)."""
+    names = {
         to_simplified(alias): to_simplified(alias, fold_case=False)
         for entity in watchlist.entities
         for alias in entity.aliases
     }
+    return _tokenizer(tuple(jieba_dictionary(watchlist))), names
+
+
+def segment(text: str, watchlist: Watchlist | None = None) -> list[str]:
+    """jieba tokens of the simplified text (case kept), with the watchlist in the dictionary."""
+    tokenizer, _ = _prepared(watchlist if watchlist is not None else default_watchlist())
+    return tokenizer.lcut(to_simplified(_URLISH.sub(" ", text), fold_case=False))
 
 
 def term_key(token: str, names: dict[str, str], stop: frozenset[str]) -> str | None:
@@ -101,18 +103,13 @@ def term_key(token: str, names: dict[str, str], stop: frozenset[str]) -> str | N
 def article_terms(text: str, watchlist: Watchlist | None = None) -> Counter[str]:
     """How often each term occurs in one article's text (pass title + text to count the headline)."""
     watchlist = watchlist if watchlist is not None else default_watchlist()
-    names, stop = _names_cached(watchlist), stop_words()
+    names, stop = _prepared(watchlist)[1], stop_words()
     counts: Counter[str] = Counter()
     for token in segment(text, watchlist):
         key = term_key(token, names, stop)
         if key is not None:
             counts[key] += 1
     return counts
-
-
-@lru_cache(maxsize=4)
-def _names_cached(watchlist: Watchlist) -> dict[str, str]:
-    return _names(watchlist)
 
 
 def top_terms(counters: Iterable[Counter[str]], n: int = 20) -> list[tuple[str, int]]:

@@ -43,8 +43,9 @@ _CJK_SENTENCE_ENDS = "。！？!?"
 # A Latin full stop ends a sentence before a space, a closing quote or the end; "..." does not.
 _LATIN_PERIOD = re.compile(r"\.(?<!\.\.)(?=[\s\"”’)」』]|$)")
 _ATTRIBUTION = re.compile(r"\s*([^:|]+?)\s*[:|]\s*(\S.*)")
+# Labels of attribution lines that name the outlet ("来源：新华社", "Source: Reuters").
 _OUTLET_LABELS = frozenset(
-    {"来源", "來源", "稿源", "出处", "出處", "本文来源", "文章来源", "本文來源", "文章來源", "source", "outlet", "via"}
+    ["来源", "來源", "稿源", "出处", "出處", "本文来源", "文章来源", "本文來源", "文章來源", "source", "outlet", "via"]
 )
 
 
@@ -166,7 +167,9 @@ def text_stats(text: str) -> dict[str, Any]:
         "hant_share": trad / (trad + simp) if trad + simp >= MIN_SCRIPT_MARKERS else None,
         "short_line_share": share(sum(1 for ln in lines if len("".join(ln.split())) < SHORT_LINE_CHARS)),
         "ellipsis_line_share": share(sum(1 for ln in lines if ln.endswith(_ELLIPSIS_ENDS))),
-        "link_line_share": share(sum(1 for ln in map(str.lower, lines) if any(m in ln for m in _LINK_MARKERS))),
+        "link_line_share": share(
+            sum(1 for ln in map(str.lower, lines) if any(m in ln for m in _LINK_MARKERS))
+        ),
         # Sentence ends per 100 non-space characters; ellipses are not sentence ends (teasers use them).
         "sentence_density": 100 * sentence_ends / chars if chars else None,
     }
@@ -187,15 +190,24 @@ def _parse_published(value: str | None) -> datetime | None:
 def published_fields(published_at: str | None, now: datetime) -> dict[str, Any]:
     parsed = _parse_published(published_at)
     if parsed is None:
-        return {"published_parsed": published_at is None, "published_utc": pd.NaT, "published_year": None,
-                "is_future": False}
+        return {
+            "published_parsed": published_at is None,
+            "published_utc": pd.NaT,
+            "published_year": None,
+            "is_future": False,
+        }
     if parsed.tzinfo is None:
         future = parsed > now.astimezone(UTC).replace(tzinfo=None) + LATEST_ZONE
         utc = pd.NaT  # the instant is unknown without an offset
     else:
         utc = pd.Timestamp(parsed.astimezone(UTC))
         future = parsed > now + CLOCK_SKEW
-    return {"published_parsed": True, "published_utc": utc, "published_year": parsed.year, "is_future": future}
+    return {
+        "published_parsed": True,
+        "published_utc": utc,
+        "published_year": parsed.year,
+        "is_future": future,
+    }
 
 
 def outlet_named_in(attributions: Iterable[str]) -> str | None:
@@ -210,6 +222,9 @@ def outlet_named_in(attributions: Iterable[str]) -> str | None:
 # ------------------------------------------------------------------------------------------------- frames
 
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+# Nullable numbers stay float (None -> NaN), so GX skips them instead of failing them.
+_NULLABLE_FLOATS = ("han_share", "kana_share", "hangul_share", "hant_share", "sentence_density", "published_year")
+_NULLABLE_FLOATS += ("short_line_share", "ellipsis_line_share", "link_line_share")
 
 
 def articles_frame(articles: list[Article], now: datetime) -> pd.DataFrame:
@@ -226,9 +241,7 @@ def articles_frame(articles: list[Article], now: datetime) -> pd.DataFrame:
         row["outlet_named_as"] = outlet_named_in(a.attributions or [])
         rows.append(row)
     frame = pd.DataFrame(rows, columns=_article_columns())
-    # Nullable shares stay float (None -> NaN), so GX skips them instead of failing them.
-    for col in ("han_share", "kana_share", "hangul_share", "hant_share", "short_line_share",
-                "ellipsis_line_share", "link_line_share", "sentence_density", "published_year"):
+    for col in _NULLABLE_FLOATS:
         frame[col] = frame[col].astype("float64")
     frame["published_utc"] = pd.to_datetime(frame["published_utc"], utc=True)
     return frame

@@ -273,3 +273,49 @@ def record_validation(
         con.execute("INSERT INTO validation_results SELECT * FROM validation_rows")
     finally:
         con.unregister("validation_rows")
+
+
+def open_quarantine_documents(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[RawDocument]:
+    """Quarantined inputs whose raw bytes are kept, for re-processing after a rule or extractor fix."""
+    rows = con.execute(
+        "SELECT DISTINCT q.doc_sha256, d.source, d.raw, d.kind, d.url FROM quarantine q"
+        " JOIN documents d USING (doc_sha256) WHERE q.released_at IS NULL AND d.raw IS NOT NULL"
+        " ORDER BY d.source LIMIT ?",
+        [limit if limit is not None else 2**62],
+    ).fetchall()
+    return [RawDocument(source=src, data=bytes(raw), kind=kind, url=url) for _, src, raw, kind, url in rows]
+
+
+def release_batch(
+    con: duckdb.DuckDBPyConnection,
+    raws: list[RawDocument],
+    results: dict[str, Article | Rejection],
+    **plan_kwargs: Any,
+) -> LandingPlan:
+    """Land re-processed quarantine documents that now pass; their quarantine rows stay, marked released.
+
+    The same landing rules apply as for new input (a body already known is a duplicate, a story key already
+    known gets a new version). Documents are already stored, and what still fails keeps its original
+    quarantine row, so only articles, duplicates and the release marks are written.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        articles = [r for r in results.values() if isinstance(r, Article)]
+        existing, latest = articles_known(
+            con, [article_id_for(a.text) for a in articles], [story_key_for(a) for a in articles]
+        )
+        plan = plan_landing(raws, results, Known(articles=existing, latest=latest), **plan_kwargs)
+        _insert(con, "articles", plan.articles)
+        _insert(con, "duplicates", plan.duplicates)
+        released = [(a["doc_sha256"], a["article_id"]) for a in plan.articles]
+        released += [(d["doc_sha256"], d["duplicate_of"]) for d in plan.duplicates]
+        for sha, article_id in released:
+            con.execute(
+                "UPDATE quarantine SET released_at = ?, released_to = ? WHERE doc_sha256 = ? AND released_at IS NULL",
+                [plan_kwargs["now"], article_id, sha],
+            )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return plan

@@ -49,7 +49,7 @@ def _t2s_triggers() -> tuple[frozenset[str], tuple[str, ...]]:
     folder = Path(opencc.__file__).parent / "dictionary"
 
     def changes(name: str) -> dict[str, str]:
-        rows = (line.rstrip("\n").split("\t") for line in (folder / name).read_text(encoding="utf-8").splitlines())
+        rows = (line.split("\t") for line in (folder / name).read_text(encoding="utf-8").splitlines())
         return {row[0]: row[1].split(" ")[0] for row in rows if len(row) == 2 and row[1].split(" ")[0] != row[0]}
 
     try:

@@ -40,7 +40,9 @@ class LoopbackServer:
         self.hits: list[Hit] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="loopback-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="loopback-http", daemon=True
+        )
 
     def __enter__(self) -> LoopbackServer:
         self._thread.start()

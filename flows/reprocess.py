@@ -1,0 +1,82 @@
+"""Re-process quarantined documents after a rule or the extractor was fixed.
+
+What now passes moves to `articles` (its quarantine row stays, marked released, so the history is kept);
+what still fails stays quarantined as it was.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows import warehouse
+from flows.pipeline import (
+    RunSummary,
+    _batches,
+    _run_id,
+    extract_batch,
+    finish,
+    prepare_warehouse,
+    validate_batch,
+)
+from flows.records import Article, RawDocument, Rejection
+from flows.settings import get_settings
+
+
+@task(name="read-quarantine", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def read_quarantine(db_path: str, limit: int | None) -> list[RawDocument]:
+    with warehouse.connection(db_path) as con:
+        return warehouse.open_quarantine_documents(con, limit)
+
+
+@task(name="release-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def release(
+    db_path: str,
+    raws: list[RawDocument],
+    results: dict[str, Article | Rejection],
+    warnings: dict[str, list[dict[str, Any]]],
+    validation_rows: list[dict[str, Any]],
+    run_id: str,
+) -> list[tuple[str, str, str]]:
+    from flows.extract import EXTRACTOR_VERSION
+
+    now = datetime.now(UTC)
+    with warehouse.connection(db_path) as con:
+        plan = warehouse.release_batch(
+            con, raws, results, formats={}, warnings=warnings, flow_run_id=run_id, now=now,
+            extractor_version=EXTRACTOR_VERSION,
+        )  # fmt: skip
+        warehouse.record_validation(con, run_id, validation_rows, now)
+    return [(o.source, o.outcome, o.detail) for o in plan.outcomes]
+
+
+@flow(name="presswatch-reprocess", flow_run_name="reprocess quarantine")
+def reprocess_flow(db_path: str | None = None, limit: int | None = None, workers: int | None = None) -> RunSummary:
+    settings = get_settings()
+    db = str(db_path or settings.db_path)
+    run_id = _run_id()
+    summary = RunSummary(flow_run_id=run_id, db_path=db)
+    prepare_warehouse(db, run_id, "presswatch-reprocess", {"db_path": db, "limit": limit})
+    raws = read_quarantine(db, limit)
+    status = "failed"
+    try:
+        for batch in _batches(raws, settings.batch_size):
+            results = extract_batch(batch, workers or settings.workers, settings.max_input_bytes)
+            results, warnings, validation_rows = validate_batch(results)
+            outcomes = release(db, batch, results, warnings, validation_rows, run_id)
+            summary.outcomes.extend(outcomes)
+        for _, outcome, _ in summary.outcomes:
+            summary.counts[{"landed": "landed", "duplicate": "duplicates", "quarantined": "quarantined"}[outcome]] += 1
+        summary.counts["inputs_seen"] = len(summary.outcomes)
+        status = "completed"
+    finally:
+        summary.per_outlet, summary.per_day_outlet = finish(db, run_id, summary.counts, status)
+    get_run_logger().info(
+        "re-processed %d quarantined documents: %d released, %d duplicates, %d still quarantined",
+        summary.counts["inputs_seen"], summary.counts["landed"], summary.counts["duplicates"],
+        summary.counts["quarantined"],
+    )  # fmt: skip
+    return summary
