@@ -93,7 +93,7 @@ def extract(
     jsonl: Annotated[bool, typer.Option("--jsonl", help="one JSON object per input, one per line")] = False,
 ) -> None:
     """Extraction only, no warehouse."""
-    from flows.extract import extract_document
+    from flows.extraction_pool import extract_one
     from flows.records import Article
     from flows.sources import discover_files, read_file
 
@@ -106,7 +106,7 @@ def extract(
             record: dict[str, Any] = dict.fromkeys(JSONL_KEYS) | {"source": str(path), "error": str(exc), "stage": "read"}
             failed += 1
         else:
-            result = extract_document(raw)
+            result = extract_one(raw, get_settings().max_input_bytes)
             if isinstance(result, Article):
                 record = {k: getattr(result, k) for k in JSONL_KEYS} | {"source": str(path)}
                 record |= {"provenance": result.provenance, "encoding": result.encoding, "format": result.format}

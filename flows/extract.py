@@ -129,7 +129,12 @@ def _html_hints(html: str) -> dict[str, Any]:
         names = [n for n in split_names(el.text_content()) if len(n) <= 40]
         if names:
             hints.setdefault("authors", names)
-    for el in root.xpath("//time"):
+    # A <time> is the article's only when marked so, alone on the page, or first in the <article>:
+    # related-news lists carry <time> elements of their own.
+    times = root.xpath("//time")
+    chosen = [t for t in times if t.get("itemprop") == "datePublished" or t.get("pubdate") is not None]
+    chosen = chosen or (times if len(times) == 1 else root.xpath("(//article//time)[1]"))
+    for el in chosen:
         hints["dates"].extend(el.get(a) for a in _HTML_DATE_ATTRS if el.get(a))
     hints["dates"].extend(str(v) for v in root.xpath(_HTML_DATE_META))
     for el in root.xpath("//p | //li | //span | //footer//div | //div[not(.//p) and not(.//div)]"):
@@ -149,6 +154,7 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
     dates: list[tuple[str, str]] = []
     sitename: str | None = None
     platform: tuple[str, str] | None = None
+    html_authors: tuple[list[str] | None, str] = (None, "")
 
     if fmt == "markdown":
         front, text = split_front_matter(text)
@@ -171,20 +177,24 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
         fields.offer("title", ex.title, source.get("title", "html"))
         fields.offer("url", ex.url, source.get("url", "html"))
         fields.offer("authors", hints.get("authors"), "html-address")
-        fields.offer("authors", ex.authors, source.get("authors", "html"))
+        html_authors = (ex.authors, source.get("authors", "html"))
         fields.offer("declared_language", ex.language, source.get("language", "html"))
         dates += [(d, "html-time") for d in hints.get("dates", [])] + [(ex.date or "", source.get("date", "html"))]
         page_attributions = hints.get("attributions", [])
         sitename = ex.sitename
         paragraphs = [p for p in ex.text.split("\n") if p.strip()]
+        fields.provenance["text"] = source.get("text", ex.method)
     elif fmt == "markdown":
         paragraphs = markdown_blocks(text)
+        fields.provenance["text"] = "markdown-blocks"
         if paragraphs:
             platform = platform_link(paragraphs[-1], labels)
             if platform:
                 paragraphs.pop()
     else:
         paragraphs = split_paragraphs(text)
+        fields.provenance["text"] = "text-lines"
+    fields.provenance["encoding"] = decoded.method
 
     header, paragraphs = split_header(paragraphs, fields.get("title"), allow_title=fmt != "html")
     fields.offer("title", header.title, "header-line")
@@ -204,6 +214,8 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
 
     attributions = list(dict.fromkeys(cleaned.attributions + page_attributions))
     _attribution_fields(fields, attributions, sitename, platform)
+    # After the attribution lines: the page's own byline guess is weaker than an explicit 作者/记者 line.
+    fields.offer("authors", *html_authors)
     _hint_fields(fields, raw)
     title = fields.get("title")
     title_derived = title is None
@@ -211,16 +223,16 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
         title = derive_title(body[0])
         fields.provenance["title"] = "derived-first-sentence"
 
-    language = detect_language(body_text)
-    fields.offer("language", language, "text-han-share")
-    fields.offer("language", normalise_language(fields.get("declared_language")), fields.provenance.get("declared_language", ""))
+    # The text itself beats a declared lang (portal templates often declare the wrong one).
+    fields.offer("language", detect_language(body_text), "text-han-share")
+    declared = normalise_language(fields.get("declared_language"))
+    fields.offer("language", declared, fields.provenance.pop("declared_language", ""))
     language = fields.get("language")
     script = detect_script(body_text) if language in CHINESE_LANGUAGES else None
     if script:
         fields.provenance["script"] = "opencc-t2s"
     dates.append((_as_text(raw.hints.get("published")) or "", "feed"))
     published = _choose_date(dates, fields, now, CHINA_OFFSET if language in CHINESE_LANGUAGES else None)
-    fields.provenance.pop("declared_language", None)
 
     return Article(
         source=raw.source,
@@ -277,11 +289,16 @@ def _hint_fields(fields: _Fields, raw: RawDocument) -> None:
 
 
 def _choose_date(dates: list[tuple[str, str]], fields: _Fields, now: datetime, zone: Any) -> str | None:
-    """Highest-priority date that is not in the future; a later source may add the time of that same day."""
+    """Highest-priority date; a later source may add the time of that same day.
+
+    When the document's own first-ranked date is in the future it is kept, so that validation quarantines
+    the document (a wrong template or clock is a data-quality problem someone should see); a future date
+    from a lower-ranked source is only a bad guess and is skipped.
+    """
     parsed = [(p, source) for text, source in dates if (p := parse_date(text))]
     chosen = None
-    for candidate, source in parsed:
-        if is_future(candidate, now, zone):
+    for rank, (candidate, source) in enumerate(parsed):
+        if rank > 0 and is_future(candidate, now, zone):
             fields.provenance.setdefault("published_at_rejected", f"{candidate.value.isoformat()} ({source}): in the future")
             continue
         if chosen is None:

@@ -17,7 +17,7 @@ _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 
 
-def _extract_one(raw: RawDocument, max_bytes: int) -> Article | Rejection:
+def extract_one(raw: RawDocument, max_bytes: int) -> Article | Rejection:
     from flows.extract import extract_document
 
     if len(raw.data) > max_bytes:
@@ -58,8 +58,8 @@ def extract_many(raws: list[RawDocument], *, workers: int, max_bytes: int) -> di
     """doc_sha256 -> result, one extraction per distinct content even if it came under several names."""
     unique = list({r.sha256: r for r in raws}.values())
     if workers <= 1 or len(unique) < MIN_DOCS_PER_WORKER * 2:
-        return {r.sha256: _extract_one(r, max_bytes) for r in unique}
+        return {r.sha256: extract_one(r, max_bytes) for r in unique}
     pool = _get_pool(workers)
     chunk = max(1, len(unique) // (workers * 4))
-    results = pool.map(_extract_one, unique, [max_bytes] * len(unique), chunksize=chunk)
+    results = pool.map(extract_one, unique, [max_bytes] * len(unique), chunksize=chunk)
     return {r.sha256: res for r, res in zip(unique, results, strict=True)}

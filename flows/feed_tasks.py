@@ -57,23 +57,25 @@ def fetch_entry(
     """The entry's page as a RawDocument; the feed's own full content when the page can't be had."""
     hints = entry_to_hints(entry, config, feed)
     raw_link = entry.link or link
+
+    def record(outcome: str, **rest: str | None) -> EntryRecord:
+        return EntryRecord(link, raw_link, entry.title, entry.published, outcome, **rest)
+
     try:
         # The link as the publisher wrote it is the one known to work; `link` (normalised) is the key.
         page = fetch_with_retries(fetcher, raw_link, attempts=page_attempts, backoff_s=page_backoff_s)
         if page.body:
-            doc = page_document(link, page.body, page.final_url, page.charset, hints)
-            return EntryRecord(link, raw_link, entry.title, entry.published, "page", page.final_url, doc.sha256), doc
+            # Stored URL without tracking parameters: it keys article versions (story_key) downstream.
+            doc = page_document(link, page.body, normalize_link(page.final_url), page.charset, hints)
+            return record("page", final_url=page.final_url, doc_sha256=doc.sha256), doc
         failure: FetchError = PermanentFetchError(raw_link, "empty body", page.status)
     except FetchError as exc:
         failure = exc
     fallback = content_document(link, entry, {**hints, "page_error": failure.reason})
     if fallback is not None:
-        rec = EntryRecord(
-            link, raw_link, entry.title, entry.published, "feed-content", None, fallback.sha256, failure.reason
-        )
-        return rec, fallback
+        return record("feed-content", doc_sha256=fallback.sha256, error=failure.reason), fallback
     outcome = "retry" if isinstance(failure, TransientFetchError) else "failed"
-    return EntryRecord(link, raw_link, entry.title, entry.published, outcome, error=failure.reason), None
+    return record(outcome, error=failure.reason), None
 
 
 def poll_once(
@@ -103,7 +105,9 @@ def poll_once(
             last_modified=state.last_modified if conditional else None,
         )
     except PermanentFetchError as exc:
-        return FeedPoll(config, polled_at, "failed", exc.status, error=exc.reason, elapsed_s=time.monotonic() - started)
+        return FeedPoll(
+            config, polled_at, "failed", exc.status, error=exc.reason, elapsed_s=time.monotonic() - started
+        )
     if result.not_modified:
         return FeedPoll(
             config,
@@ -178,12 +182,22 @@ def poll_feed(config: FeedConfig, db_path: str, policy: FetchPolicy | None = Non
         return poll_once(config, state, unseen, fetcher)
 
 
-def poll_feeds(configs: Sequence[FeedConfig], db_path: str, policy: FetchPolicy | None = None) -> list[FeedPoll]:
+def poll_feeds(
+    configs: Sequence[FeedConfig],
+    db_path: str,
+    policy: FetchPolicy | None = None,
+    retry_delay_seconds: float | None = None,
+) -> list[FeedPoll]:
     """Inside a flow: all feeds polled concurrently (the per-host limiter keeps each site's pace).
 
     A feed whose task failed after its retries becomes a failed poll, so one dead feed never fails the run.
     """
-    futures = [(config, poll_feed.submit(config, db_path, policy)) for config in configs]
+    runner = (
+        poll_feed
+        if retry_delay_seconds is None
+        else poll_feed.with_options(retry_delay_seconds=retry_delay_seconds)
+    )
+    futures = [(config, runner.submit(config, db_path, policy)) for config in configs]
     polls: list[FeedPoll] = []
     for config, future in futures:
         try:

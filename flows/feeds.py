@@ -66,7 +66,9 @@ def load_feed_configs(path: str | Path) -> list[FeedConfig]:
         unknown = set(item) - CONFIG_KEYS
         if unknown:
             # A typo such as `enable: false` must not silently leave a feed on.
-            raise FeedConfigError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(CONFIG_KEYS)}")
+            raise FeedConfigError(
+                f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(CONFIG_KEYS)}"
+            )
         url = str(item.get("url") or "").strip()
         if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).hostname:
             raise FeedConfigError(f"{where}: url must be an http(s) URL, got {url!r}")
@@ -98,7 +100,9 @@ def select_feeds(configs: list[FeedConfig], urls: list[str] | None = None) -> li
     chosen = {c.url: c for c in configs if c.enabled}
     for url in urls or []:
         known = by_url.get(url)
-        chosen[url] = replace(known, enabled=True, min_interval_minutes=0.0) if known else FeedConfig.for_url(url)
+        chosen[url] = (
+            replace(known, enabled=True, min_interval_minutes=0.0) if known else FeedConfig.for_url(url)
+        )
     return list(chosen.values())
 
 
@@ -193,7 +197,11 @@ def _entry(raw: Any) -> FeedEntry:
 def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
     """Parse feed bytes. Ill-formed feeds yield what feedparser could read, with the problem recorded."""
     # Bytes without an HTTP answer (headers None) are taken as XML: no transport to blame for a missing type.
-    hdrs = {k.lower(): v for k, v in headers.items()} if headers is not None else {"content-type": "application/xml"}
+    hdrs = (
+        {k.lower(): v for k, v in headers.items()}
+        if headers is not None
+        else {"content-type": "application/xml"}
+    )
     hdrs.setdefault("content-location", url)  # base for relative links
     try:
         # A stream, never the bytes: feedparser treats a bytes/str argument as a path or URL to open.

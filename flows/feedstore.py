@@ -16,7 +16,9 @@ MAX_ENTRY_ATTEMPTS = 3
 SUCCESS_STATUSES = ("ok", "not-modified")
 
 
-def load_feed_state(con: duckdb.DuckDBPyConnection, url: str, max_attempts: int = MAX_ENTRY_ATTEMPTS) -> FeedState:
+def load_feed_state(
+    con: duckdb.DuckDBPyConnection, url: str, max_attempts: int = MAX_ENTRY_ATTEMPTS
+) -> FeedState:
     row = con.execute(
         "SELECT etag, last_modified, last_polled_at, consecutive_failures FROM feeds WHERE url = ?", [url]
     ).fetchone()
@@ -157,4 +159,3 @@ def feed_health(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
     cur = con.execute("SELECT * FROM feed_health ORDER BY name")
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-

@@ -161,7 +161,10 @@ class Fetcher:
         p = self.policy
         self._client = httpx.Client(
             timeout=httpx.Timeout(
-                connect=p.connect_timeout_s, read=p.read_timeout_s, write=p.read_timeout_s, pool=p.total_timeout_s
+                connect=p.connect_timeout_s,
+                read=p.read_timeout_s,
+                write=p.read_timeout_s,
+                pool=p.total_timeout_s,
             ),
             follow_redirects=False,
             headers={"User-Agent": p.user_agent},
@@ -203,7 +206,13 @@ class Fetcher:
         )
 
     def _request(
-        self, url: str, current: str, headers: dict[str, str], deadline: float, chain: list[str], started: float
+        self,
+        url: str,
+        current: str,
+        headers: dict[str, str],
+        deadline: float,
+        chain: list[str],
+        started: float,
     ) -> FetchResult | str:
         """One GET: a FetchResult, or the next URL when the answer is a redirect."""
         try:
@@ -214,7 +223,9 @@ class Fetcher:
                     try:
                         check_url(target)
                     except PermanentFetchError as exc:
-                        raise PermanentFetchError(url, f"redirect to {target}: {exc.reason}", status) from None
+                        raise PermanentFetchError(
+                            url, f"redirect to {target}: {exc.reason}", status
+                        ) from None
                     return target
                 if status >= 500 or status in TRANSIENT_STATUSES:
                     raise TransientFetchError(url, f"HTTP {status} {resp.reason_phrase}".strip(), status)
@@ -251,15 +262,21 @@ class Fetcher:
         cap = self.policy.max_bytes
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            raise PermanentFetchError(url, f"body too large: Content-Length {declared} > cap {cap} bytes", resp.status_code)
+            raise PermanentFetchError(
+                url, f"body too large: Content-Length {declared} > cap {cap} bytes", resp.status_code
+            )
         chunks: list[bytes] = []
         size = 0
         for chunk in resp.iter_bytes():
             size += len(chunk)
             if size > cap:
-                raise PermanentFetchError(url, f"body too large: over the cap of {cap} bytes", resp.status_code)
+                raise PermanentFetchError(
+                    url, f"body too large: over the cap of {cap} bytes", resp.status_code
+                )
             if time.monotonic() > deadline:
-                raise TransientFetchError(url, f"total timeout: body not read within {self.policy.total_timeout_s:g} s")
+                raise TransientFetchError(
+                    url, f"total timeout: body not read within {self.policy.total_timeout_s:g} s"
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 

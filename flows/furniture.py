@@ -3,7 +3,8 @@
 General rules for Chinese (and other) news pages, never strings taken from particular documents:
 - attribution lines (来源/來源, 作者, 文, 责编/責編, 编辑, 翻译, 原标题, By ...) are metadata: recorded, removed;
 - once a recommendation heading (相关内容, 热门推荐 ...), a live comment stream or an attribution block
-  follows substantial body text, the rest of the page is furniture (tail cut);
+  follows substantial body text, the rest of the page is furniture (tail cut) - unless far more prose
+  follows than preceded, in which case what came first was a preface or sidebar;
 - single lines are furniture when they are images, mostly links, only a date/time/number, a truncated
   headline ("...", "…"), an app/subscription/share prompt, or navigation.
 Pure functions: no I/O.
@@ -49,7 +50,7 @@ class Cleaned:
     body: list[str]
     attributions: list[tuple[str, str]]  # (kind, value) in document order
     removed: list[tuple[str, str]] = field(default_factory=list)  # (paragraph, reason)
-    cut_at: int | None = None  # index where the tail cut began
+    cut_at: int | None = None  # index (among the non-empty paragraphs) where the tail cut began
     cut_reason: str | None = None
 
 
@@ -134,6 +135,7 @@ _STREAM_HEAD = re.compile(
 _TRUNCATED_END = re.compile(r"(?<!…)(?:\.{3}|…)$")
 _TEASER = re.compile(r"^.{2,30}?(?:\.{3}|…)\s+\S")
 _SENTENCE_END = tuple("。！？!?…”」")
+_HAN_TOKEN = re.compile(r"[\u3400-\u9fff]+")
 _NAV_SEP = re.compile(r"\s*(?:>|›|»|\||丨|｜)\s*")
 
 
@@ -172,8 +174,9 @@ def _is_navigation(line: str) -> bool:
     parts = [p for p in _NAV_SEP.split(text) if p]
     if len(parts) >= 3 and all(len(p) <= 8 for p in parts) and len(_NAV_SEP.findall(line)) >= 2:
         return True
+    # A row of short Chinese link labels (首页 新闻 体育 财经); English words are short anyway, so Han only.
     words = line.split()
-    return len(words) >= 4 and all(len(w) <= 6 for w in words) and not re.search(r"[。，,！？!?；]", line)
+    return len(words) >= 4 and all(len(w) <= 6 and _HAN_TOKEN.fullmatch(w) for w in words)
 
 
 def line_furniture(line: str) -> str | None:
@@ -189,9 +192,10 @@ def line_furniture(line: str) -> str | None:
         return "date-or-number"
     if is_stream_header(text):
         return "comment-stream"
-    if len(text) <= 80 and _TRUNCATED_END.search(text):
-        return "truncated-headline"
-    if _TEASER.match(text) and len(text) <= 160:
+    # Cut-off teasers are how Chinese portals list headlines; English prose uses "…" for effect.
+    if _HAN_TOKEN.search(text) and (
+        (len(text) <= 80 and _TRUNCATED_END.search(text)) or (_TEASER.match(text) and len(text) <= 160)
+    ):
         return "truncated-headline"
     promos = {m.group(0).upper() for m in _PROMO.finditer(text)}
     # A prompt is a label ("扫码下载APP"), not a sentence; a sentence needs two prompts to count as one.
@@ -204,55 +208,47 @@ def line_furniture(line: str) -> str | None:
     return None
 
 
-def _is_body_paragraph(line: str) -> bool:
-    return len(line.strip()) >= SHORT_LINE and line_furniture(line) is None
-
-
 def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
     """Split paragraphs into body and furniture, collecting attribution lines on the way."""
+    texts = [p.strip() for p in paragraphs if p.strip()]
+    reasons = [line_furniture(t) for t in texts]
+    prose = [len(t) if r is None and len(t) >= SHORT_LINE else 0 for t, r in zip(texts, reasons, strict=True)]
+    prose_after = [0] * (len(texts) + 1)  # prose characters from index i to the end
+    for i in range(len(texts) - 1, -1, -1):
+        prose_after[i] = prose_after[i + 1] + prose[i]
     result = Cleaned(body=[], attributions=[])
     body_chars = 0
     seen_body = False
     in_section = False  # inside a recommendation list that opened before the article did
-    for index, para in enumerate(paragraphs):
-        text = para.strip()
-        if not text:
-            continue
+    for index, text in enumerate(texts):
         attribution = parse_attribution(text)
         heading = is_section_heading(text)
         stream = is_stream_header(text)
         substantial = seen_body and body_chars >= SUBSTANTIAL_BODY_CHARS
-        if substantial and (attribution or heading or stream) and not _more_prose_after(paragraphs, index, body_chars):
+        # When far more prose follows than precedes, what came first was a preface or sidebar.
+        more_after = prose_after[index + 1] > TAIL_PROSE_FACTOR * body_chars
+        if substantial and (attribution or heading or stream) and not more_after:
             reason = "attribution-block" if attribution else "section-heading" if heading else "comment-stream"
             result.cut_at, result.cut_reason = index, reason
-            _collect_tail(paragraphs[index:], result)
+            _collect_tail(texts[index:], result)
             return result
         if attribution:
             result.attributions.extend(attribution)
             result.removed.append((text, "attribution"))
-            continue
-        if heading:
+        elif heading:
             in_section = True
             result.removed.append((text, "section-heading"))
-            continue
-        if in_section and not _is_body_paragraph(text):
+        elif in_section and not prose[index]:
             result.removed.append((text, "section-list"))
-            continue
-        in_section = False
-        line_reason = line_furniture(text)
-        if line_reason:
-            result.removed.append((text, line_reason))
-            continue
-        result.body.append(text)
-        body_chars += len(text)
-        seen_body = seen_body or len(text) >= SHORT_LINE
+        elif reasons[index]:
+            in_section = False
+            result.removed.append((text, str(reasons[index])))
+        else:
+            in_section = False
+            result.body.append(text)
+            body_chars += len(text)
+            seen_body = seen_body or len(text) >= SHORT_LINE
     return result
-
-
-def _more_prose_after(paragraphs: list[str], index: int, body_chars: int) -> bool:
-    """When far more prose follows than precedes, what came first was a preface or sidebar, not the article."""
-    after = sum(len(p.strip()) for p in paragraphs[index + 1 :] if _is_body_paragraph(p))
-    return after > TAIL_PROSE_FACTOR * body_chars
 
 
 def _collect_tail(tail: list[str], result: Cleaned) -> None:

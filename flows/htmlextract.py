@@ -11,30 +11,39 @@ the last resort when both come back nearly empty. Metadata comes from the untouc
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import lxml.html
 import trafilatura
+from htmldate import find_date as htmldate_find_date
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.metadata import extract_metadata
+from readability import Document
+from trafilatura.metadata import examine_meta, extract_meta_json
 from trafilatura.utils import load_html
 
-from flows.htmlclean import clean_furniture, reveal_hidden_article
+from flows.htmlclean import clean_page
 from flows.metadata import parse_date
-from flows.metric import shingles, tokens
 
 LOG = logging.getLogger(__name__)
 
-MIN_TOKENS = 20  # below this a candidate found no article
+READABILITY_FORK = False
+MIN_CHARS = 40  # below this (non-space characters) a candidate found no article
 SHORTER_THAN_OTHER = 0.5  # trafilatura text below this share of readability's: it missed the article
 KEEP_AFTER_TRIM = 0.3  # a trim that would leave less than this share of the text is wrong, not the text
-SUPPORTED = 0.5  # share of a paragraph's shingles found in the other candidate for it to count as shared
+SUPPORTED = 0.5  # share of a paragraph's pieces found in the other candidate for it to count as shared
+PIECE = 8
 HEADER_SCAN_CHARS = 600  # dates and bylines sit just after the headline
+HEADER_NODES = 60  # text nodes read after the headline (a dateline is rarely further down)
+_VISIBLE = "not(ancestor::script) and not(ancestor::style)"
 
+_NOT_WORD = re.compile(r"[\W_]+")
 _BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "tr", "blockquote", "pre",
                "section", "article", "table", "ul", "ol", "dd", "dt", "figcaption"}
 _TITLE_SEPARATORS = re.compile(r"\s+[-–—|｜丨·]\s+|\s*[_|｜丨]\s*")
@@ -67,10 +76,11 @@ class HtmlExtraction:
 def extract_html(html: str, url: str | None = None, now: datetime | None = None) -> HtmlExtraction:
     tree = load_html(html)
     if tree is None:
+        tree = _lenient_parse(html)  # trafilatura rejects fragments without <html> (old CMS pages, crawl dumps)
+    if tree is None:
         return HtmlExtraction("", None, None, None, None, url, None, {}, "none")
     meta = page_metadata(tree, url, now or datetime.now())
-    reveal_hidden_article(tree)
-    clean_furniture(tree)
+    clean_page(tree)
     text, method = main_text(tree, html)
     meta.provenance["text"] = method
     meta.text, meta.method = text, method
@@ -84,52 +94,61 @@ def main_text(tree: HtmlElement, html: str) -> tuple[str, str]:
     traf = _trafilatura_text(tree)  # before readability, which edits the tree it is given
     read = _readability_text(tree)
     text, method = choose(traf, read)
-    if len(tokens(text)) < MIN_TOKENS:
+    if _size(text) < MIN_CHARS:
         gne = _gne_text(html)
-        if len(tokens(gne)) > len(tokens(text)):
+        if _size(gne) > _size(text):
             return gne, "gne"
     return text, method
 
 
 def choose(traf: str, read: str) -> tuple[str, str]:
     """Combine the trafilatura and readability texts of one page (see the module docstring)."""
-    n_traf, n_read = len(tokens(traf)), len(tokens(read))
-    if n_read >= MIN_TOKENS and n_traf < SHORTER_THAN_OTHER * n_read:
+    n_traf, n_read = _size(traf), _size(read)
+    if n_read >= MIN_CHARS and n_traf < SHORTER_THAN_OTHER * n_read:
         return read, "readability"
     if not n_traf or not n_read:
         return traf, "trafilatura"
-    trimmed = trim_unshared_edges(traf, read)
-    if len(tokens(trimmed)) < KEEP_AFTER_TRIM * n_traf:
+    paragraphs = traf.split("\n")
+    start, end = unshared_edges(paragraphs, read)
+    if (start, end) == (0, len(paragraphs)):
         return traf, "trafilatura"
-    return trimmed, "trafilatura-trimmed" if trimmed != traf else "trafilatura"
+    kept = paragraphs[start:end]
+    if _size("".join(kept)) < KEEP_AFTER_TRIM * n_traf:
+        return traf, "trafilatura"
+    return "\n".join(kept), "trafilatura-trimmed"
 
 
-def trim_unshared_edges(text: str, other: str) -> str:
-    """Drop leading and trailing paragraphs of `text` that `other` does not have.
+def unshared_edges(paragraphs: list[str], other: str) -> tuple[int, int]:
+    """Slice bounds that drop the leading and trailing paragraphs the `other` text does not have.
 
     Furniture sits around an article (breadcrumbs, navigation rows, notices, related links); content
     that only one extractor kept in the middle (a list, an embed) is more likely article than not.
+    A paragraph counts as shared when most of its 8-character pieces (punctuation and spaces
+    removed) occur in the other text: substring search, fast even on book-length pages.
     """
-    other_shingles = shingles(tokens(other))
-    other_seq = f" {' '.join(tokens(other))} "
+    other_norm = _normal(other)
 
     def unshared(paragraph: str) -> bool:
-        toks = tokens(paragraph)
-        if not toks:
-            return True
-        if len(toks) < 4:
-            return f" {' '.join(toks)} " not in other_seq
-        own = shingles(toks)
-        shared = sum((own & other_shingles).values())
-        return shared < SUPPORTED * sum(own.values())
+        text = _normal(paragraph)
+        if len(text) < 2 * PIECE:
+            return not text or text not in other_norm
+        pieces = [text[i : i + PIECE] for i in range(0, len(text) - PIECE + 1, PIECE)]
+        return sum(1 for piece in pieces if piece in other_norm) < SUPPORTED * len(pieces)
 
-    paragraphs = text.split("\n")
     start, end = 0, len(paragraphs)
     while start < end and unshared(paragraphs[start]):
         start += 1
     while end > start and unshared(paragraphs[end - 1]):
         end -= 1
-    return "\n".join(paragraphs[start:end])
+    return start, end
+
+
+def _normal(text: str) -> str:
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text))
+
+
+def _size(text: str) -> int:
+    return len("".join(text.split()))
 
 
 def _trafilatura_text(tree: HtmlElement) -> str:
@@ -140,14 +159,37 @@ def _trafilatura_text(tree: HtmlElement) -> str:
 
 
 def _readability_text(tree: HtmlElement) -> str:
-    from readability import Document
-
+    if READABILITY_FORK:
+        try:
+            from trafilatura.readability_lxml import Document as ForkDocument
+            summary = ForkDocument(copy.deepcopy(tree), min_text_length=25).summary()
+            return element_text(load_html(f"<html><body>{summary}</body></html>"))
+        except Exception as err:
+            LOG.debug("readability failed: %s", err)
+            return ""
     try:
-        summary = Document(tree).summary(html_partial=True)
+        summary = _TreeDocument(tree).summary(html_partial=True)
         return element_text(load_html(f"<html><body>{summary}</body></html>"))
     except Exception as err:  # readability raises bare Exceptions on odd pages
         LOG.debug("readability failed: %s", err)
         return ""
+
+
+class _TreeDocument(Document):  # type: ignore[misc]
+    """readability on an already parsed tree, without its costly link rewriting and HTML cleaner.
+
+    readability re-reads its input on every pass (it retries less ruthlessly when the first pass finds
+    too little) and edits it, so each pass gets a fresh copy. The tree arrives decoded and parsed;
+    dropping scripts, styles, comments and hidden blocks is all of the cleaning the text needs.
+    """
+
+    def _parse(self, input: Any) -> Any:
+        doc = copy.deepcopy(input)
+        for el in doc.xpath("//*[@hidden] | //*[contains(translate(@style, ' ', ''), 'display:none')]"):
+            el.drop_tree()
+        etree.strip_elements(doc, "script", "style", "noscript", "iframe", "form", etree.Comment, with_tail=False)
+        self.encoding = "utf-8"
+        return doc
 
 
 def _gne_text(html: str) -> str:
@@ -158,6 +200,13 @@ def _gne_text(html: str) -> str:
     except Exception as err:  # GNE fails on pages without a body it can score
         LOG.debug("gne failed: %s", err)
         return ""
+
+
+def _lenient_parse(html: str) -> HtmlElement | None:
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
 
 
 def element_text(root: HtmlElement | None) -> str:
@@ -189,7 +238,14 @@ def element_text(root: HtmlElement | None) -> str:
 def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> HtmlExtraction:
     """Title, date, authors, site name, canonical URL and language of the untouched page."""
     prov: dict[str, str] = {}
-    found = extract_metadata(tree, default_url=url, date_config={"extensive_search": False, "original_date": True})
+    # Meta tags and JSON-LD only: trafilatura's full metadata pass costs as much as its text extraction.
+    found = examine_meta(tree)
+    try:
+        found = extract_meta_json(tree, found)
+    except Exception as err:  # trafilatura's JSON-LD reader trips on malformed blocks
+        LOG.debug("json-ld failed: %s", err)
+    # htmldate without its extensive search: that one runs dateparser on every date-like string (~0.4 s).
+    stamp = htmldate_find_date(tree, extensive_search=False, original_date=True, max_date=now.strftime("%Y-%m-%d"))
     heading = _first_text(tree, "//h1")
     title = _first_text(tree, "//meta[@property='og:title']/@content")
     prov["title"] = "meta:og:title"
@@ -198,13 +254,13 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> HtmlExtr
     if not title:
         title, prov["title"] = heading or found.title, "h1" if heading else "trafilatura"
     sitename = _first_text(tree, "//meta[@property='og:site_name']/@content") or found.sitename
-    prov["sitename"] = "meta:og:site_name" if sitename == found.sitename else "trafilatura"
+    prov["sitename"] = "meta:og:site_name" if sitename and sitename != found.sitename else "meta"
     canonical = _first_text(tree, "//link[@rel='canonical']/@href|//meta[@property='og:url']/@content")
     page_url = canonical if canonical and canonical.startswith("http") else url or found.url
     prov["url"] = "canonical" if page_url == canonical else "given" if page_url == url else "trafilatura"
     language = _first_text(tree, "/html/@lang|//meta[@http-equiv='content-language']/@content") or None
     header = header_text(tree, title or heading)
-    date, prov["date"] = find_date(tree, header, found.date, now)
+    date, prov["date"] = find_date(tree, header, stamp, now)
     authors, prov["authors"] = find_authors(header, found.author)
     prov["language"] = "html:lang"
     return HtmlExtraction("", title or None, date, authors, sitename or None, page_url, language,
@@ -229,16 +285,20 @@ def clean_title(title: str | None, heading: str | None = None) -> str | None:
 
 
 def header_text(tree: HtmlElement, title: str | None) -> str:
-    """The page text just after the headline, where datelines and bylines are printed."""
-    body = tree.find(".//body")
-    root = body if body is not None else tree
-    text = " ".join(t for t in root.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"))
-    text = " ".join(text.split())
-    start = 0
-    if title:
-        probe = title[:12]
-        start = max(text.find(probe), 0)
-    return text[start : start + HEADER_SCAN_CHARS]
+    """The page text from the headline on, where datelines and bylines are printed."""
+    anchor = None
+    probe = title[:8] if title else ""
+    for el in tree.iter("h1", "h2"):
+        if not probe or probe in el.text_content():
+            anchor = el
+            break
+    if anchor is not None:
+        nodes = anchor.xpath(f"(.//text() | following::text())[{_VISIBLE}][position() <= {HEADER_NODES}]")
+    else:
+        nodes = tree.xpath(f"//body//text()[{_VISIBLE}][position() <= {HEADER_NODES * 4}]")
+    text = " ".join(" ".join(nodes).split())
+    start = text.find(probe) if probe else -1
+    return text[max(start, 0) : max(start, 0) + HEADER_SCAN_CHARS]
 
 
 def find_date(tree: HtmlElement, header: str, htmldate: str | None, now: datetime) -> tuple[str | None, str]:

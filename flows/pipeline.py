@@ -90,31 +90,60 @@ def extract_batch(raws: list[RawDocument], workers: int, max_bytes: int) -> dict
 
 @task(name="validate-batch", cache_policy=NO_CACHE)
 def validate_batch(
+    raws: list[RawDocument],
     results: dict[str, Article | Rejection],
 ) -> tuple[dict[str, Article | Rejection], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
-    from flows.validate import validate_articles
+    """Both suites over the batch: raw documents, then extracted articles. Blocked rows become Rejections."""
+    import pandas as pd
 
-    articles = [r for r in results.values() if isinstance(r, Article)]
-    if not articles:
-        return results, {}, []
-    outcome = validate_articles(articles, now=datetime.now(UTC))
+    from flows.validate import validate_articles, validate_documents
+
     checked: dict[str, Article | Rejection] = dict(results)
-    for sha, issues in outcome.blocked.items():
-        art = results[sha]
+    docs = {r.sha256: r for r in raws if r.sha256 in results}
+    frame = pd.DataFrame(
+        [
+            {
+                "row_id": sha,
+                "source": raw.source,
+                "byte_size": len(raw.data),
+                **dict(zip(("format", "encoding"), _format_of(results[sha]), strict=True)),
+            }
+            for sha, raw in docs.items()
+        ]
+    )
+    doc_outcome = validate_documents(frame)
+    articles = [r for r in results.values() if isinstance(r, Article)]
+    art_outcome = validate_articles(articles, now=datetime.now(UTC)) if articles else None
+    blocked = dict(doc_outcome.blocked)
+    for sha, issues in (art_outcome.blocked if art_outcome else {}).items():
+        blocked.setdefault(sha, []).extend(issues)
+    for sha, issues in blocked.items():
+        prior = results[sha]
+        reasons = [f"{i.expectation}({i.column})" if i.column else i.expectation for i in issues]
+        observed = {f"{i.expectation}:{i.column}": i.observed for i in issues}
+        if isinstance(prior, Rejection):
+            # Extraction already refused it; the suite's findings are added, the earlier stage kept.
+            prior.reasons.extend(r for r in reasons if r not in prior.reasons)
+            prior.observed.update(observed)
+            continue
+        fmt, enc = _format_of(prior)
         checked[sha] = Rejection(
-            source=art.source,
-            doc_sha256=sha,
-            stage="validate",
-            reasons=[f"{i.expectation}({i.column})" if i.column else i.expectation for i in issues],
-            observed={"format": getattr(art, "format", None), "encoding": getattr(art, "encoding", None)}
-            | {f"{i.expectation}:{i.column}": i.observed for i in issues},
+            prior.source, sha, "validate", reasons, {"format": fmt, "encoding": enc} | observed
         )
-    warnings = {
-        sha: [{"expectation": i.expectation, "column": i.column, "observed": i.observed} for i in issues]
-        for sha, issues in outcome.warnings.items()
-    }
-    results_rows = [vars(r) for r in outcome.results]
-    return checked, warnings, results_rows
+    warnings: dict[str, list[dict[str, Any]]] = {}
+    for outcome in (doc_outcome, art_outcome):
+        for sha, issues in (outcome.warnings if outcome else {}).items():
+            warnings.setdefault(sha, []).extend(
+                {"expectation": i.expectation, "column": i.column, "observed": i.observed} for i in issues
+            )
+    rows = [vars(r) for o in (doc_outcome, art_outcome) if o for r in o.results]
+    return checked, warnings, rows
+
+
+def _format_of(result: Article | Rejection) -> tuple[str | None, str | None]:
+    if isinstance(result, Article):
+        return result.format, result.encoding
+    return result.observed.get("format"), result.observed.get("encoding")
 
 
 @task(name="land-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -129,10 +158,7 @@ def land(
 ) -> list[tuple[str, str, str]]:
     from flows.extract import EXTRACTOR_VERSION
 
-    formats = {
-        sha: (r.format, r.encoding) if isinstance(r, Article) else (r.observed.get("format"), r.observed.get("encoding"))
-        for sha, r in results.items()
-    }
+    formats = {sha: _format_of(r) for sha, r in results.items()}
     now = datetime.now(UTC)
     with warehouse.connection(db_path) as con:
         plan = warehouse.land_batch(
@@ -172,7 +198,7 @@ def process_documents(
     """Run one batch through extract -> validate -> land (inside a flow). Returns per-input outcomes."""
     fresh = unknown_only(db_path, raws) if raws else []
     results = extract_batch(fresh, workers, max_bytes) if fresh else {}
-    results, warnings, validation_rows = validate_batch(results) if results else (results, {}, [])
+    results, warnings, validation_rows = validate_batch(fresh, results) if results else (results, {}, [])
     return land(db_path, raws, results, warnings, validation_rows, run_id, unreadable or [])
 
 
@@ -199,7 +225,9 @@ def ingest_flow(
     logger = get_run_logger()
     run_id = _run_id()
     summary = RunSummary(flow_run_id=run_id, db_path=db)
-    prepare_warehouse(db, run_id, "presswatch-ingest", {"seeds_dir": seeds, "db_path": db, "batch_size": size})
+    prepare_warehouse(
+        db, run_id, "presswatch-ingest", {"seeds_dir": seeds, "db_path": db, "batch_size": size}
+    )
 
     paths = discover(seeds)
     logger.info("discovered %d input files under %s", len(paths), seeds)
@@ -210,7 +238,9 @@ def ingest_flow(
             outcomes = process_documents(db, raws, run_id, n_workers, settings.max_input_bytes, unreadable)
             summary.outcomes.extend(outcomes)
             for _, outcome, _ in outcomes:
-                summary.counts[{"landed": "landed", "duplicate": "duplicates", "quarantined": "quarantined"}[outcome]] += 1
+                summary.counts[
+                    {"landed": "landed", "duplicate": "duplicates", "quarantined": "quarantined"}[outcome]
+                ] += 1
             summary.counts["inputs_seen"] += len(outcomes)
             logger.info(
                 "batch of %d: %d landed, %d duplicates, %d quarantined",

@@ -65,7 +65,7 @@ def reprocess_flow(db_path: str | None = None, limit: int | None = None, workers
     try:
         for batch in _batches(raws, settings.batch_size):
             results = extract_batch(batch, workers or settings.workers, settings.max_input_bytes)
-            results, warnings, validation_rows = validate_batch(results)
+            results, warnings, validation_rows = validate_batch(batch, results)
             outcomes = release(db, batch, results, warnings, validation_rows, run_id)
             summary.outcomes.extend(outcomes)
         for _, outcome, _ in summary.outcomes:

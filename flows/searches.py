@@ -298,13 +298,14 @@ def detect_spikes(
     """Days whose count jumps against the mean of the `window` days before.
 
     - The series runs from `start` (default: first day given) to `end` (default: last day given); days
-      missing in between count 0, repeated days are added up.
+      missing in between count 0, repeated days are added up, days outside are ignored.
     - A day is judged only once it has a full window of days before it in the series; pass `start` to
       say from when zeros are real.
     - Spike: count >= min_count and count >= factor * baseline_mean. When the baseline is 0 every ratio
       is infinite, so min_count alone decides (a first burst of min_count articles after a quiet window
       is news); ratio is then None.
     """
+    SpikeSettings(window, factor, min_count)  # same checks as for saved searches
     counts: dict[date, int] = defaultdict(int)
     for day, count in daily_counts:
         counts[_as_day(day)] += int(count)

@@ -50,6 +50,13 @@ class Settings:
     seeds_dir: Path = field(default_factory=lambda: _env_path("PRESSWATCH_SEEDS", PROJECT_ROOT / "seeds"))
     expectations_dir: Path = field(default_factory=lambda: _env_path("PRESSWATCH_EXPECTATIONS", PROJECT_ROOT / "expectations"))
     sql_dir: Path = PROJECT_ROOT / "warehouse"
+    feeds_path: Path = field(default_factory=lambda: _env_path("PRESSWATCH_FEEDS", PROJECT_ROOT / "seeds" / "feeds.yaml"))
+    watchlist_path: Path = field(
+        default_factory=lambda: _env_path("PRESSWATCH_WATCHLIST", PROJECT_ROOT / "seeds" / "watchlist.yaml")
+    )
+    searches_path: Path = field(
+        default_factory=lambda: _env_path("PRESSWATCH_SEARCHES", PROJECT_ROOT / "seeds" / "searches.yaml")
+    )
     # Generated GX Data Docs and other run outputs live outside git.
     data_docs_dir: Path = field(default_factory=lambda: _env_path("PRESSWATCH_DATA_DOCS", PROJECT_ROOT / "build" / "data_docs"))
     batch_size: int = field(default_factory=lambda: _env_int("PRESSWATCH_BATCH_SIZE", 200))

@@ -223,8 +223,8 @@ def outlet_named_in(attributions: Iterable[str]) -> str | None:
 
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 # Nullable numbers stay float (None -> NaN), so GX skips them instead of failing them.
-_NULLABLE_FLOATS = ("han_share", "kana_share", "hangul_share", "hant_share", "sentence_density", "published_year")
-_NULLABLE_FLOATS += ("short_line_share", "ellipsis_line_share", "link_line_share")
+_NULLABLE_FLOATS: tuple[str, ...] = ("han_share", "kana_share", "hangul_share", "hant_share", "sentence_density")
+_NULLABLE_FLOATS += ("published_year", "short_line_share", "ellipsis_line_share", "link_line_share")
 
 
 def articles_frame(articles: list[Article], now: datetime) -> pd.DataFrame:

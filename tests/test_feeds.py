@@ -18,7 +18,6 @@ from flows.feeds import (
     FeedConfig,
     FeedConfigError,
     FeedPoll,
-    FeedState,
     load_feed_configs,
     normalize_link,
     parse_feed,
@@ -27,7 +26,9 @@ from flows.feeds import (
 from flows.fetch import Fetcher, FetchPolicy, HostRateLimiter
 
 PROJECT = Path(__file__).resolve().parent.parent
-FAST = FetchPolicy(user_agent="presswatch-test", connect_timeout_s=0.5, read_timeout_s=0.5, host_interval_s=0.0)
+FAST = FetchPolicy(
+    user_agent="presswatch-test", connect_timeout_s=3.0, read_timeout_s=5.0, host_interval_s=0.0
+)
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 RSS = {"Content-Type": "application/rss+xml"}
 
@@ -57,7 +58,9 @@ def articles() -> list[SeedArticle]:
     return seed_articles()
 
 
-def poll(con: duckdb.DuckDBPyConnection, fetcher: Fetcher, config: FeedConfig, now: datetime | None = None) -> FeedPoll:
+def poll(
+    con: duckdb.DuckDBPyConnection, fetcher: Fetcher, config: FeedConfig, now: datetime | None = None
+) -> FeedPoll:
     """One poll as the task runs it, recorded as the ingest flow records it."""
     state = feedstore.load_feed_state(con, config.url)
     result = poll_once(config, state, lambda links: feedstore.unseen_links(con, links), fetcher, now, 2, 0.01)
@@ -93,7 +96,9 @@ def test_rss_feed_gives_links_titles_dates_and_content() -> None:
 
 
 def test_atom_feed_gives_links_titles_dates_and_content() -> None:
-    body = atom([Item("原子", "http://x.example/p/1", "2025-02-09T10:00:00+08:00", "摘要", "<p>正文</p>", "作者")])
+    body = atom(
+        [Item("原子", "http://x.example/p/1", "2025-02-09T10:00:00+08:00", "摘要", "<p>正文</p>", "作者")]
+    )
     parsed = parse_feed(body, "http://x.example/atom.xml")
     assert not parsed.bozo and parsed.version == "atom10"
     (entry,) = parsed.entries
@@ -105,7 +110,9 @@ def test_atom_feed_gives_links_titles_dates_and_content() -> None:
 @pytest.mark.parametrize("content_type", ["application/rss+xml", "text/xml"])
 def test_gb2312_feed_decodes_without_mojibake(articles: list[SeedArticle], content_type: str) -> None:
     titles = [a.title for a in articles[:3]]
-    body = rss([Item(t, f"http://x.example/{i}") for i, t in enumerate(titles)], title="新闻中心", encoding="gb2312")
+    body = rss(
+        [Item(t, f"http://x.example/{i}") for i, t in enumerate(titles)], title="新闻中心", encoding="gb2312"
+    )
     assert "新闻中心".encode("gb2312") in body
     parsed = parse_feed(body, "http://x.example/feed", {"Content-Type": content_type})
     assert parsed.title == "新闻中心" and parsed.encoding == "gb18030"
@@ -136,8 +143,14 @@ def test_garbage_is_reported_as_a_problem_not_a_crash() -> None:
 @pytest.mark.parametrize(
     ("raw", "normal"),
     [
-        ("https://News.Example.CN/a/1.html?utm_source=rss&utm_medium=feed&utm_campaign=x", "https://news.example.cn/a/1.html"),
-        ("http://news.example.cn/a/1.html?id=7&fbclid=IwAR0abc&gclid=xyz", "http://news.example.cn/a/1.html?id=7"),
+        (
+            "https://News.Example.CN/a/1.html?utm_source=rss&utm_medium=feed&utm_campaign=x",
+            "https://news.example.cn/a/1.html",
+        ),
+        (
+            "http://news.example.cn/a/1.html?id=7&fbclid=IwAR0abc&gclid=xyz",
+            "http://news.example.cn/a/1.html?id=7",
+        ),
         ("http://news.example.cn:80/a/1.html#comments", "http://news.example.cn/a/1.html"),
         ("https://news.example.cn/a?b=2&a=1", "https://news.example.cn/a?a=1&b=2"),
         ("https://app.example.cn/#!/story/42", "https://app.example.cn/#!/story/42"),
@@ -159,7 +172,9 @@ def test_shipped_feeds_yaml_loads_with_every_example_disabled() -> None:
 
 def test_feed_given_by_url_is_polled_alongside_enabled_ones(tmp_path: Path) -> None:
     path = tmp_path / "feeds.yaml"
-    path.write_text("feeds:\n  - {name: on, url: 'http://a.example/f', outlet: A}\n  - {url: 'http://b.example/f', enabled: false}\n")
+    path.write_text(
+        "feeds:\n  - {name: on, url: 'http://a.example/f', outlet: A}\n  - {url: 'http://b.example/f', enabled: false}\n"
+    )
     chosen = select_feeds(load_feed_configs(path), ["http://b.example/f", "http://c.example/rss"])
     assert [c.url for c in chosen] == ["http://a.example/f", "http://b.example/f", "http://c.example/rss"]
     assert chosen[0].min_interval_minutes == 30 and chosen[2].min_interval_minutes == 0
@@ -201,18 +216,25 @@ def test_poll_turns_new_entries_into_page_documents(
     assert doc.hints["title"] == articles[0].title and doc.hints["outlet"] == "环回日报"
     assert doc.hints["published"] == "2025-02-08T16:52:15+08:00" and doc.hints["language"] == "zh-CN"
     assert count(con, "feed_entries") == 3 and count(con, "feed_polls") == 1
-    assert con.execute("SELECT doc_sha256 FROM feed_entries WHERE raw_link = ?", [items[0].link]).fetchone() == (doc.sha256,)
+    assert con.execute(
+        "SELECT doc_sha256 FROM feed_entries WHERE raw_link = ?", [items[0].link]
+    ).fetchone() == (doc.sha256,)
 
 
 def test_same_article_in_two_feeds_with_other_tracking_params_is_one_entry(
     server: LoopbackServer, fetcher: Fetcher, con: duckdb.DuckDBPyConnection, articles: list[SeedArticle]
 ) -> None:
     page = server.route("/story.html", Reply(200, articles[0].page(), HTML))
-    feed_a = server.route("/a.xml", Reply(200, rss([Item("同一篇", page + "?utm_source=a&utm_medium=rss")]), RSS))
+    feed_a = server.route(
+        "/a.xml", Reply(200, rss([Item("同一篇", page + "?utm_source=a&utm_medium=rss")]), RSS)
+    )
     feed_b = server.route("/b.xml", Reply(200, atom([Item("同一篇", page + "?fbclid=XYZ&utm_source=b#top")])))
     first = poll(con, fetcher, FeedConfig(feed_a, "a"))
     second = poll(con, fetcher, FeedConfig(feed_b, "b"))
     assert first.new_entries == 1 and second.new_entries == 0 and second.entries_in_feed == 1
+    assert (
+        first.documents[0].url == page and first.entries[0].final_url == page + "?utm_source=a&utm_medium=rss"
+    )
     assert len(server.hits_for("/story.html")) == 1
     assert con.execute("SELECT link, first_feed FROM feed_entries").fetchall() == [(page, feed_a)]
 
@@ -226,7 +248,9 @@ def test_polls_in_one_run_give_one_document_per_link(
     for name, link in (("a", page + "?utm_source=a"), ("b", page + "?utm_campaign=b")):
         url = server.route(f"/{name}.xml", Reply(200, rss([Item("同一篇", link)]), RSS))
         state = feedstore.load_feed_state(con, url)
-        polls.append(poll_once(FeedConfig(url, name), state, lambda ls: feedstore.unseen_links(con, ls), fetcher))
+        polls.append(
+            poll_once(FeedConfig(url, name), state, lambda ls: feedstore.unseen_links(con, ls), fetcher)
+        )
     assert len(documents_from_polls(polls)) == 1
     feedstore.record_feed_polls(con, polls)
     assert count(con, "feed_entries") == 1
@@ -254,22 +278,30 @@ def test_page_404_with_full_content_in_feed_uses_the_feed_content(
     server: LoopbackServer, fetcher: Fetcher, con: duckdb.DuckDBPyConnection
 ) -> None:
     full = "<p>深度求索发布新模型。</p><p>第二段。</p>"
-    url = server.route("/feed.xml", Reply(200, rss([Item("只在源里", server.url("/missing.html"), content=full)]), RSS))
+    url = server.route(
+        "/feed.xml", Reply(200, rss([Item("只在源里", server.url("/missing.html"), content=full)]), RSS)
+    )
     result = poll(con, fetcher, FeedConfig(url, "loop", language="zh-CN"))
     (doc,) = result.documents
     assert doc.hints["content_from_feed"] is True and "HTTP 404" in doc.hints["page_error"]
     assert full in doc.data.decode("utf-8") and doc.http_charset == "utf-8"
     assert doc.url == server.url("/missing.html")
-    assert con.execute("SELECT outcome, error FROM feed_entries").fetchall() == [("feed-content", "HTTP 404 Not Found")]
+    assert con.execute("SELECT outcome, error FROM feed_entries").fetchall() == [
+        ("feed-content", "HTTP 404 Not Found")
+    ]
 
 
 def test_page_404_without_feed_content_is_a_failed_entry(
     server: LoopbackServer, fetcher: Fetcher, con: duckdb.DuckDBPyConnection
 ) -> None:
-    url = server.route("/feed.xml", Reply(200, rss([Item("没有了", server.url("/missing.html"), summary="短")]), RSS))
+    url = server.route(
+        "/feed.xml", Reply(200, rss([Item("没有了", server.url("/missing.html"), summary="短")]), RSS)
+    )
     result = poll(con, fetcher, FeedConfig(url, "loop"))
     assert result.documents == [] and result.new_entries == 0
-    assert con.execute("SELECT outcome, error FROM feed_entries").fetchall() == [("failed", "HTTP 404 Not Found")]
+    assert con.execute("SELECT outcome, error FROM feed_entries").fetchall() == [
+        ("failed", "HTTP 404 Not Found")
+    ]
 
 
 def test_page_500_once_then_200_is_retried_within_the_poll(
@@ -303,7 +335,9 @@ def test_file_and_ftp_links_in_a_feed_are_refused_with_reason(
     url = server.route("/feed.xml", Reply(200, rss(items), RSS))
     result = poll(con, fetcher, FeedConfig(url, "loop"))
     assert len(server.hits) == 1 and result.documents == []
-    rows = con.execute("SELECT raw_link, error FROM feed_entries WHERE outcome = 'failed' ORDER BY raw_link").fetchall()
+    rows = con.execute(
+        "SELECT raw_link, error FROM feed_entries WHERE outcome = 'failed' ORDER BY raw_link"
+    ).fetchall()
     assert [(link.split(":")[0], error.split(":")[0]) for link, error in rows] == [
         ("file", "refused scheme file"),
         ("ftp", "refused scheme ftp"),
@@ -314,7 +348,9 @@ def test_file_and_ftp_links_in_a_feed_are_refused_with_reason(
 def test_feed_failures_are_counted_until_it_recovers(
     server: LoopbackServer, fetcher: Fetcher, con: duckdb.DuckDBPyConnection
 ) -> None:
-    url = server.route("/feed.xml", Reply(404), Reply(200, b"<html>moved</html>", HTML), Reply(200, rss([]), RSS))
+    url = server.route(
+        "/feed.xml", Reply(404), Reply(200, b"<html>moved</html>", HTML), Reply(200, rss([]), RSS)
+    )
     config = FeedConfig(url, "loop", min_interval_minutes=0)
     assert poll(con, fetcher, config).error == "HTTP 404 Not Found"
     assert poll(con, fetcher, config).error.startswith("unreadable feed:")  # type: ignore[union-attr]
@@ -325,7 +361,9 @@ def test_feed_failures_are_counted_until_it_recovers(
     assert health["last_error"].startswith("unreadable feed:") and health["polls"] == 3
 
 
-def test_feed_not_due_is_not_requested(server: LoopbackServer, fetcher: Fetcher, con: duckdb.DuckDBPyConnection) -> None:
+def test_feed_not_due_is_not_requested(
+    server: LoopbackServer, fetcher: Fetcher, con: duckdb.DuckDBPyConnection
+) -> None:
     url = server.route("/feed.xml", Reply(200, rss([]), RSS))
     config = FeedConfig(url, "loop", min_interval_minutes=60)
     now = datetime.now(UTC)
@@ -340,8 +378,12 @@ def test_feed_health_flags_a_feed_silent_for_much_longer_than_usual(con: duckdb.
     polls: list[FeedPoll] = []
 
     def record(config: FeedConfig, hours: float, new: bool) -> None:
-        entry = EntryRecord(f"{config.url}/{hours}", f"{config.url}/{hours}", None, None, "page", doc_sha256="x")
-        polls.append(FeedPoll(config, start + timedelta(hours=hours), "ok", 200, entries=[entry] if new else []))
+        entry = EntryRecord(
+            f"{config.url}/{hours}", f"{config.url}/{hours}", None, None, "page", doc_sha256="x"
+        )
+        polls.append(
+            FeedPoll(config, start + timedelta(hours=hours), "ok", 200, entries=[entry] if new else [])
+        )
 
     quiet, lively, young = (FeedConfig(f"http://{n}.example/f", n) for n in ("quiet", "lively", "young"))
     for h in range(5):  # new entries every hour ...

@@ -116,6 +116,8 @@ def test_single_line_furniture_is_recognised(line: str, reason: str) -> None:
         "他沉默了很久，才说：“也许吧……",
         "人工智能的下一步在哪里？",
         "2024年5月1日，新的公交方案在全市范围内正式实施，首日客流平稳。",
+        "WHAT YOU NEED TO MAKE JAM",
+        "Here is the other important thing …",
     ],
 )
 def test_body_sentences_are_not_furniture(line: str) -> None:

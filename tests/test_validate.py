@@ -17,6 +17,7 @@ from flows.records import Article
 from flows.validate import (
     ValidationOutcome,
     articles_frame,
+    published_fields,
     text_stats,
     validate_articles,
     validate_documents,
@@ -245,6 +246,14 @@ def test_frame_has_every_article_field_and_derived_columns() -> None:
     assert frame["published_utc"].iloc[0] == pd.Timestamp("2025-02-08T08:52:15Z")
     assert pd.isna(frame["published_utc"].iloc[1])  # a local time without offset is no known instant
     assert frame["is_future"].tolist() == [False, False]
+
+
+def test_local_time_without_offset_is_future_only_beyond_every_zone() -> None:
+    assert not published_fields("2025-03-02 01:00:00", NOW)["is_future"]  # 13 h ahead: already so in UTC+14
+    assert published_fields("2025-03-02 03:00:00", NOW)["is_future"]
+    assert published_fields("2025-03-01T12:30:00+00:00", NOW)["is_future"]  # offset known: 10 min grace
+    assert not published_fields("2025-03-01T12:05:00+00:00", NOW)["is_future"]
+    assert published_fields("yesterday", NOW)["published_parsed"] is False
 
 
 def test_empty_batch_validates_to_nothing() -> None:

@@ -1,0 +1,155 @@
+"""Main-text extraction benchmark: presswatch against plain trafilatura, same pages, same run.
+
+    python bench/extraction.py [--sets cwced,magic-html,article-benchmark] [--repeat N] [--path extract_html]
+
+Per set: corpus precision, recall and F1 (flows.metric: 4-token shingles, every CJK character a
+token) and the time of each system, as CPU seconds of this process (the machine is shared, so wall
+time swings with other jobs; CPU time much less) plus wall seconds. Both systems run page by page,
+interleaved, so both see the same machine state. "presswatch" is what users get:
+flows.extract.extract_document on RawDocument(source=path, data=bytes) - decoding, format detection,
+extraction, furniture rules. "trafilatura" is plain trafilatura.extract(html_bytes), which decodes
+the bytes itself. Results go to bench/results/extraction-<time>.json.
+
+Data (bench/data/, copied from the project's eval-dev set):
+  cwced/             35 Chinese pages (2000s portals, GB2312/GBK), <id>.html.gz + <id>.gold.txt
+  magic-html/        27 modern Chinese pages, <sha>.html.gz + <sha>.gold.txt
+  article-benchmark/ 61 mostly English pages, html/<id>.html.gz + ground-truth.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import trafilatura
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flows.decoding import decode  # noqa: E402
+from flows.extract import extract_document  # noqa: E402
+from flows.htmlextract import extract_html  # noqa: E402
+from flows.metric import score  # noqa: E402
+from flows.records import Article, RawDocument  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+SETS = ("cwced", "magic-html", "article-benchmark")
+
+
+@dataclass
+class Page:
+    key: str
+    path: Path
+    data: bytes
+    gold: str
+
+
+def load_set(name: str) -> list[Page]:
+    folder = DATA / name
+    if name == "article-benchmark":
+        truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+        return [
+            Page(key, folder / "html" / f"{key}.html.gz", gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()),
+                 truth[key]["articleBody"])
+            for key in sorted(truth)
+        ]
+    pages = []
+    for path in sorted(folder.glob("*.html.gz")):
+        key = path.name.removesuffix(".html.gz")
+        gold = (folder / f"{key}.gold.txt").read_text(encoding="utf-8")
+        pages.append(Page(key, path, gzip.decompress(path.read_bytes()), gold))
+    return pages
+
+
+def presswatch_text(page: Page, path: str) -> tuple[str, str]:
+    """(text, how): the article text presswatch gives for a page, and the winning candidate."""
+    if path == "extract_html":
+        ex = extract_html(decode(page.data).text)
+        return ex.text, ex.method
+    result = extract_document(RawDocument(source=str(page.path.relative_to(ROOT)), data=page.data))
+    if isinstance(result, Article):
+        return result.text, result.provenance.get("text", "article")
+    return "", f"rejected:{result.stage}"
+
+
+def run_set(name: str, path: str) -> dict[str, Any]:
+    pages = load_set(name)
+    gold = {p.key: p.gold for p in pages}
+    ours: dict[str, str] = {}
+    plain: dict[str, str] = {}
+    methods: dict[str, str] = {}
+    cpu = {"presswatch": 0.0, "trafilatura": 0.0}
+    wall = {"presswatch": 0.0, "trafilatura": 0.0}
+    for page in pages:
+        c0, w0 = time.process_time(), time.perf_counter()
+        ours[page.key], methods[page.key] = presswatch_text(page, path)
+        c1, w1 = time.process_time(), time.perf_counter()
+        plain[page.key] = trafilatura.extract(page.data) or ""
+        c2, w2 = time.process_time(), time.perf_counter()
+        cpu["presswatch"] += c1 - c0
+        cpu["trafilatura"] += c2 - c1
+        wall["presswatch"] += w1 - w0
+        wall["trafilatura"] += w2 - w1
+    result: dict[str, Any] = {"pages": len(pages), "path": path, "methods": dict(sorted(Counter(methods.values()).items()))}
+    per_doc: dict[str, dict[str, Any]] = {key: {"method": methods[key]} for key in gold}
+    for system, pred in (("presswatch", ours), ("trafilatura", plain)):
+        precision, recall, f1, docs = score(gold, pred)
+        result[system] = {"precision": precision, "recall": recall, "f1": f1,
+                          "cpu_s": cpu[system], "wall_s": wall[system]}
+        for key, (p, r) in docs.items():
+            per_doc[key][system] = [round(p, 4), round(r, 4)]
+    result["cpu_ratio"] = cpu["presswatch"] / cpu["trafilatura"] if cpu["trafilatura"] else None
+    result["wall_ratio"] = wall["presswatch"] / wall["trafilatura"] if wall["trafilatura"] else None
+    result["per_doc"] = per_doc
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated subset of " + ",".join(SETS))
+    parser.add_argument("--path", choices=("extract_document", "extract_html"), default="extract_document",
+                        help="measure the whole document path (default) or extract_html on decoded text alone")
+    args = parser.parse_args(argv)
+    names = [s.strip() for s in args.sets.split(",") if s.strip()]
+    unknown = sorted(set(names) - set(SETS))
+    if unknown:
+        parser.error(f"unknown set(s): {unknown}")
+    logging.disable(logging.WARNING)  # trafilatura logs a warning per odd page
+    # Warm both systems (imports, trafilatura's and justext's lazy tables) outside the timing.
+    warm = load_set(names[0])[0]
+    presswatch_text(warm, args.path)
+    trafilatura.extract(warm.data)
+
+    results: dict[str, Any] = {"created": datetime.now(UTC).isoformat(timespec="seconds"),
+                               "trafilatura": trafilatura.__version__, "sets": {}}
+    header = f"{'set':18} {'system':12} {'P':>6} {'R':>6} {'F1':>6} {'cpu s':>7} {'wall s':>7}"
+    print(header)
+    print("-" * len(header))
+    for name in names:
+        res = run_set(name, args.path)
+        results["sets"][name] = res
+        for system in ("presswatch", "trafilatura"):
+            r = res[system]
+            print(f"{name:18} {system:12} {r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} "
+                  f"{r['cpu_s']:7.2f} {r['wall_s']:7.2f}")
+        print(f"{'':18} {'time ratio':12} cpu {res['cpu_ratio']:.2f}x  wall {res['wall_ratio']:.2f}x   "
+              f"methods {res['methods']}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"extraction-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nresults: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

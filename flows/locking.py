@@ -1,0 +1,114 @@
+"""The single-writer guard: one flow run at a time writes the DuckDB warehouse.
+
+DuckDB lets one process hold a file for writing; `warehouse.open_connection` already waits while another
+process holds it, but only for `lock_timeout_s`, and only per connection. On a Prefect server the
+writing part of every run is serialised by a global concurrency limit instead (`presswatch-warehouse`,
+limit 1): a second run waits for the slot, visibly (the UI shows the slot taken and by whom), for as
+long as it takes, and never interleaves its batches with another run's.
+
+Usage, around the writing part of a sync flow (once per run; nesting in the same run is harmless):
+
+    with warehouse_writer():
+        ...  # prepare, land, finish
+
+Without a Prefect server (the embedded, ephemeral API of the quick start) there is nothing to share a
+slot with, so the guard does nothing and costs nothing; nor does it when the limit was never created.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import ConcurrencyLeaseHolder
+
+WAREHOUSE_LIMIT = "presswatch-warehouse"
+CREATE_LIMIT_COMMAND = f"prefect gcl create {WAREHOUSE_LIMIT} --limit 1"
+# The slot's lease is renewed in the background every 3/4 of this; a crashed holder frees it after this.
+LEASE_SECONDS = 300.0
+
+# True while this run (thread or task launched from it) holds the slot: a nested guard must not wait for
+# a slot its own run holds (limit 1 would deadlock).
+_held: ContextVar[bool] = ContextVar("presswatch_warehouse_slot_held", default=False)
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    from prefect.logging import get_logger, get_run_logger
+
+    try:
+        return get_run_logger()
+    except Exception:  # outside a flow or task run
+        return get_logger("presswatch.locking")
+
+
+def server_configured() -> bool:
+    """Whether Prefect talks to a real server (PREFECT_API_URL set) rather than its embedded one."""
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
+def limit_is_active(name: str = WAREHOUSE_LIMIT) -> bool:
+    """Whether the server has this global concurrency limit, switched on."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            limit = client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            return False
+    return bool(limit.active)
+
+
+def _holder() -> ConcurrencyLeaseHolder | None:
+    """The flow run holding the slot, so the UI can show who has it."""
+    from prefect.client.schemas.objects import ConcurrencyLeaseHolder
+    from prefect.runtime import flow_run
+
+    return ConcurrencyLeaseHolder(type="flow_run", id=flow_run.id) if flow_run.id else None
+
+
+@contextmanager
+def warehouse_writer(timeout_seconds: float | None = None, name: str = WAREHOUSE_LIMIT) -> Iterator[bool]:
+    """Hold the warehouse's single writer slot while the block runs; yields whether a slot is held.
+
+    Waits as long as another run writes (timeout_seconds=None): a scheduled run that waits is better
+    than one that fails. The slot is released when the block exits, also on error; if the process
+    dies, the server frees it when the lease runs out.
+    """
+    if _held.get() or not server_configured():
+        yield False
+        return
+    if not limit_is_active(name):
+        _logger().warning(
+            "global concurrency limit %r is missing or inactive: writers are serialised only by DuckDB's"
+            " file lock. Create it with: %s",
+            name,
+            CREATE_LIMIT_COMMAND,
+        )
+        yield False
+        return
+
+    from prefect.concurrency.sync import concurrency
+
+    _logger().info("waiting for the warehouse writer slot (%s)", name)
+    with concurrency(
+        name,
+        occupy=1,
+        timeout_seconds=timeout_seconds,
+        lease_duration=LEASE_SECONDS,
+        holder=_holder(),
+        # A missed renewal (a busy server) must not kill a half-written run; the transaction is the guard.
+        raise_on_lease_renewal_failure=False,
+    ):
+        token = _held.set(True)
+        try:
+            _logger().info("holding the warehouse writer slot")
+            yield True
+        finally:
+            _held.reset(token)

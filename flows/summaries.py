@@ -1,0 +1,311 @@
+"""Per-article analyses behind the summaries, and the frames the summary tables are built from.
+
+Each analysis step reads articles (dicts with article_id, title, text, outlet) and returns rows for one
+table, as a column dict ready for a DataFrame. Every step has a fingerprint of its rules (the config file
+it reads and the source of the modules that compute it): an article is analysed once per fingerprint,
+and a changed watchlist or extractor re-analyses everything once. Large batches are spread over a
+process pool: the analyses are pure Python (jieba, regexes) and hold the GIL.
+
+Plain functions: no Prefect, no DuckDB.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import importlib.util
+import math
+import multiprocessing
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from flows.figures import Figure, ValueGroup, find_conflicts, group_values
+from flows.searches import DEFAULT_SEARCHES, SavedSearch, load_searches, search_hits
+from flows.stories import StoryAssignment, StoryInput, minhash_signature
+from flows.terms import article_terms
+from flows.watchlist import DEFAULT_WATCHLIST, Watchlist, load_watchlist, mentions_per_article
+
+STEPS = ("mentions", "terms", "figures", "signatures", "searches")
+TERMS_PER_ARTICLE = 30  # per-article top terms kept: full counters would be ~400 rows per article
+TOP_TERMS = 20  # terms kept per day and outlet
+MIN_ARTICLES_PER_WORKER = 50  # below this a process pool costs more (spawn + jieba load) than it saves
+
+# What each step's results depend on besides its config file: a change in these modules re-analyses.
+_STEP_MODULES = {
+    "mentions": ("flows.watchlist",),
+    "terms": ("flows.terms", "flows.watchlist"),
+    "figures": ("flows.figures", "flows.quantities", "flows.stories"),
+    "signatures": ("flows.stories",),
+    "searches": ("flows.searches", "flows.watchlist"),
+}
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    watchlist_path: str = str(DEFAULT_WATCHLIST)
+    searches_path: str = str(DEFAULT_SEARCHES)
+
+    def config_file(self, step: str) -> str | None:
+        return {
+            "mentions": self.watchlist_path,
+            "terms": self.watchlist_path,
+            "searches": self.searches_path,
+        }.get(step)
+
+
+def fingerprint(step: str, config: AnalysisConfig) -> str:
+    digest = hashlib.sha256(f"{step}|{TERMS_PER_ARTICLE}".encode())
+    config_file = config.config_file(step)
+    if config_file:
+        digest.update(Path(config_file).read_bytes())
+    for module in _STEP_MODULES[step]:
+        spec = importlib.util.find_spec(module)
+        if spec and spec.origin:
+            digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)
+def _watchlist(path: str) -> Watchlist:
+    return load_watchlist(path)
+
+
+@lru_cache(maxsize=4)
+def _searches(path: str) -> tuple[SavedSearch, ...]:
+    return tuple(load_searches(path))
+
+
+def _body(article: dict[str, Any]) -> str:
+    return "\n".join(p for p in (article.get("title"), article.get("text")) if p)
+
+
+Columns = dict[str, list[Any]]
+
+
+def mention_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    watchlist = _watchlist(config.watchlist_path)
+    types = {e.name: e.type for e in watchlist.entities}
+    rows = mentions_per_article(watchlist, articles)
+    return {
+        "article_id": [r[0] for r in rows],
+        "entity": [r[1] for r in rows],
+        "entity_type": [types.get(r[1], "org") for r in rows],
+        "mentions": [r[2] for r in rows],
+    }
+
+
+def term_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    watchlist = _watchlist(config.watchlist_path)
+    out: Columns = {"article_id": [], "term": [], "n": []}
+    for article in articles:
+        counts = article_terms(_body(article), watchlist)
+        for term, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_PER_ARTICLE]:
+            out["article_id"].append(article["article_id"])
+            out["term"].append(term)
+            out["n"].append(n)
+    return out
+
+
+FIGURE_COLUMNS = ("value", "unit", "quantity", "subject", "approx", "qualifier", "raw", "sentence", "start")
+
+
+def figure_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    from flows.figures import extract_figures
+
+    out: Columns = {k: [] for k in ("article_id", "outlet", *FIGURE_COLUMNS)}
+    for article in articles:
+        for figure in extract_figures(article.get("text") or ""):
+            out["article_id"].append(article["article_id"])
+            out["outlet"].append(article.get("outlet"))
+            for key in FIGURE_COLUMNS:
+                out[key].append(getattr(figure, key))
+    return out
+
+
+def signature_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    return {
+        "article_id": [a["article_id"] for a in articles],
+        "signature": [minhash_signature(a.get("text") or "").tobytes() for a in articles],
+    }
+
+
+def search_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    hits = search_hits(_searches(config.searches_path), articles)
+    return {"search": [h[0] for h in hits], "article_id": [h[1] for h in hits]}
+
+
+ANALYSES: dict[str, Callable[[Sequence[dict[str, Any]], AnalysisConfig], Columns]] = {
+    "mentions": mention_rows,
+    "terms": term_rows,
+    "figures": figure_rows,
+    "signatures": signature_rows,
+    "searches": search_rows,
+}
+
+
+def analyse(step: str, articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    return ANALYSES[step](articles, config)
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+
+
+def _get_pool(workers: int) -> ProcessPoolExecutor:
+    global _pool, _pool_size
+    if _pool is None or _pool_size != workers:
+        shutdown_pool()
+        # spawn, not fork: the parent may run Prefect's threads and event loop, which fork copies mid-state.
+        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        _pool_size = workers
+    return _pool
+
+
+def shutdown_pool() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(cancel_futures=True)
+        _pool = None
+
+
+atexit.register(shutdown_pool)
+
+
+def _merge(parts: Iterable[Columns]) -> Columns:
+    merged: Columns = {}
+    for part in parts:
+        for key, values in part.items():
+            merged.setdefault(key, []).extend(values)
+    return merged
+
+
+def analyse_many(
+    step: str, articles: Sequence[dict[str, Any]], config: AnalysisConfig, workers: int
+) -> Columns:
+    """analyse() over a batch, across `workers` processes when the batch is big enough to pay for them."""
+    if workers <= 1 or len(articles) < MIN_ARTICLES_PER_WORKER * 2:
+        return analyse(step, articles, config)
+    size = math.ceil(len(articles) / (workers * 4))
+    slices = [list(articles[i : i + size]) for i in range(0, len(articles), size)]
+    pool = _get_pool(workers)
+    return _merge(pool.map(analyse, [step] * len(slices), slices, [config] * len(slices)))
+
+
+# ---- stories ---------------------------------------------------------------------------------------------
+
+
+def story_inputs(rows: Iterable[dict[str, Any]]) -> list[StoryInput]:
+    """StoryInputs without text: grouping works on stored signatures, so texts need not be held in memory."""
+    return [
+        StoryInput(
+            article_id=r["article_id"],
+            outlet=r.get("outlet"),
+            title=r.get("title"),
+            text="",
+            published_at=r.get("published_at"),
+            attributions=tuple(r.get("attributions") or ()),
+        )
+        for r in rows
+    ]
+
+
+def signatures_by_id(article_ids: Sequence[str], blobs: Sequence[bytes]) -> dict[str, np.ndarray]:
+    return {aid: np.frombuffer(blob, dtype=np.uint32) for aid, blob in zip(article_ids, blobs, strict=True)}
+
+
+def member_rows(assignments: Iterable[StoryAssignment]) -> Columns:
+    out: Columns = {
+        k: [] for k in ("story_id", "article_id", "similarity", "original_article_id", "link_reason")
+    }
+    for a in assignments:
+        for key in out:
+            out[key].append(getattr(a, key))
+    return out
+
+
+# ---- figures ---------------------------------------------------------------------------------------------
+
+
+def comparison_rows(records: Iterable[dict[str, Any]]) -> list[tuple[str, str | None, Figure]]:
+    """(article_id, outlet, Figure) rows for find_conflicts, from figures table records."""
+    return [
+        (
+            r["article_id"],
+            r.get("outlet"),
+            Figure(
+                value=float(r["value"]),
+                unit=r["unit"],
+                quantity=r["quantity"],
+                subject=r.get("subject"),
+                approx=bool(r.get("approx")),
+                qualifier=r.get("qualifier"),
+                raw=r.get("raw") or "",
+                sentence=r.get("sentence") or "",
+                start=int(r.get("start") or 0),
+            ),
+        )
+        for r in records
+    ]
+
+
+def _group_key(quantity: str, subject: str | None, unit: str) -> tuple[str, str, str]:
+    return quantity, subject or "", unit
+
+
+ReportCounts = dict[tuple[str, str, str | None, float, str | None], int]
+
+
+def _articles_reporting(g: ValueGroup, counts: ReportCounts | None) -> int:
+    """Articles behind a value group; rows without a subject may have joined the subject's group."""
+    if counts is None:
+        return len(g.article_ids)
+    subjects = {g.subject, None}
+    return sum(
+        counts.get((g.quantity, g.unit, s, g.value, o), 0) for o in g.outlets for s in subjects
+    ) or len(g.article_ids)
+
+
+_VALUE_COLUMNS = (
+    "quantity", "subject", "unit", "value", "n_articles", "n_outlets", "outlets", "article_ids", "raws", "conflicted",
+)  # fmt: skip
+_CONFLICT_COLUMNS = (
+    "quantity", "subject", "unit", "value_list", "min_value", "max_value", "spread", "n_values", "n_articles",
+    "n_outlets", "outlets", "article_ids",
+)  # fmt: skip
+
+
+def ledger_frames(
+    rows: list[tuple[str, str | None, Figure]], counts: ReportCounts | None = None, rel_tolerance: float = 0.0
+) -> tuple[Columns, Columns]:
+    """(figure_values, figure_conflicts) column dicts: every reported value with who reported it, and
+    every quantity reported with different values, with its spread. `counts` gives the articles behind
+    each (quantity, unit, subject, value, outlet) when rows were collapsed to one per outlet."""
+    conflicts = find_conflicts(rows, rel_tolerance)
+    conflicted = {_group_key(c.quantity, c.subject, c.unit) for c in conflicts}
+    values: Columns = {k: [] for k in _VALUE_COLUMNS}
+    for g in group_values(rows, rel_tolerance):
+        record = {
+            "quantity": g.quantity, "subject": g.subject, "unit": g.unit, "value": g.value,
+            "n_articles": _articles_reporting(g, counts), "n_outlets": len(g.outlets), "outlets": g.outlets,
+            "article_ids": g.article_ids, "raws": g.raws,
+            "conflicted": _group_key(g.quantity, g.subject, g.unit) in conflicted,
+        }  # fmt: skip
+        for key in _VALUE_COLUMNS:
+            values[key].append(record[key])
+    out: Columns = {k: [] for k in _CONFLICT_COLUMNS}
+    for c in conflicts:
+        record = {
+            "quantity": c.quantity, "subject": c.subject, "unit": c.unit, "value_list": list(c.values),
+            "min_value": c.min, "max_value": c.max, "spread": None if math.isinf(c.spread) else c.spread,
+            "n_values": len(c.values), "n_articles": sum(_articles_reporting(g, counts) for g in c.groups),
+            "n_outlets": len(c.outlets), "outlets": c.outlets, "article_ids": c.article_ids,
+        }  # fmt: skip
+        for key in _CONFLICT_COLUMNS:
+            out[key].append(record[key])
+    return values, out
