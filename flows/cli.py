@@ -38,6 +38,8 @@ def _table(title: str, columns: list[str], rows: list[tuple[Any, ...]]) -> Table
 def run(
     seeds: Annotated[Path | None, typer.Option("--seeds", help="folder of input files (default: seeds/)")] = None,
     db: DbOption = None,
+    feed: Annotated[list[str] | None, typer.Option("--feed", help="an RSS/Atom feed URL to poll (repeatable)")] = None,
+    no_feeds: Annotated[bool, typer.Option("--no-feeds", help="skip the feeds in seeds/feeds.yaml")] = False,
     batch_size: Annotated[int | None, typer.Option(help="documents per Prefect task")] = None,
     workers: Annotated[int | None, typer.Option(help="extraction processes")] = None,
 ) -> None:
@@ -47,6 +49,8 @@ def run(
     summary = ingest_flow(
         seeds_dir=str(seeds) if seeds else None,
         db_path=str(db) if db else None,
+        feeds=feed or None,
+        include_feeds=not no_feeds or bool(feed),
         batch_size=batch_size,
         workers=workers,
     )
@@ -58,6 +62,8 @@ def run(
     quarantined = [(s, d) for s, o, d in summary.outcomes if o == "quarantined"]
     if quarantined:
         console.print(_table("Quarantined", ["input", "reason"], quarantined))
+    if summary.feeds:
+        console.print(_table("Feeds polled", ["feed", "status", "new entries", "error"], summary.feeds))
     console.print(_table("Articles per outlet", ["outlet", "articles"], summary.per_outlet))
     console.print(
         _table(
@@ -85,6 +91,15 @@ def reprocess(
     still = [(s, d) for s, o, d in summary.outcomes if o == "quarantined"]
     if still:
         console.print(_table("Still quarantined", ["input", "reason"], still))
+
+
+@app.command()
+def feeds(db: DbOption = None) -> None:
+    """Per-feed health: last success, last error, consecutive failures, new entries, silent feeds."""
+    from flows.warehouse import read_only_query
+
+    columns, rows = read_only_query(db or get_settings().db_path, "SELECT * FROM feed_health")
+    console.print(_table("Feed health", columns, rows))
 
 
 @app.command()

@@ -20,11 +20,14 @@ from prefect.runtime import flow_run
 
 from flows import artifacts, warehouse
 from flows.extraction_pool import extract_many
+from flows.feed_tasks import documents_from_polls, poll_feeds, record_polls
+from flows.feeds import load_feed_configs, select_feeds
 from flows.records import Article, RawDocument, Rejection, sha256_hex
 from flows.settings import get_settings
 from flows.sources import discover_files, read_file
 
 COUNT_KEYS = ("inputs_seen", "landed", "duplicates", "quarantined")
+OUTCOME_COUNTER = {"landed": "landed", "duplicate": "duplicates", "quarantined": "quarantined"}
 
 
 @dataclass
@@ -35,6 +38,7 @@ class RunSummary:
     per_outlet: list[tuple[str, int]] = field(default_factory=list)
     per_day_outlet: list[tuple[Any, ...]] = field(default_factory=list)
     outcomes: list[tuple[str, str, str]] = field(default_factory=list)  # (source, outcome, detail)
+    feeds: list[tuple[str, str, int, str | None]] = field(default_factory=list)  # (feed, status, new, error)
 
 
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -204,19 +208,26 @@ def process_documents(
 
 def _run_name() -> str:
     params = flow_run.parameters or {}
-    seeds = Path(params.get("seeds_dir") or get_settings().seeds_dir).name
+    parts = []
+    if params.get("include_files", True):
+        parts.append(f"{Path(params.get('seeds_dir') or get_settings().seeds_dir).name}/")
     feeds = params.get("feeds") or []
-    return f"ingest {seeds}/" + (f" + {len(feeds)} feed(s)" if feeds else "")
+    if params.get("include_feeds", True):
+        parts.append(f"feeds (+{len(feeds)} ad hoc)" if feeds else "feeds")
+    return "ingest " + " + ".join(parts)
 
 
 @flow(name="presswatch-ingest", flow_run_name=_run_name, log_prints=False)
 def ingest_flow(
     seeds_dir: str | None = None,
     db_path: str | None = None,
+    feeds: list[str] | None = None,
+    include_files: bool = True,
+    include_feeds: bool = True,
     batch_size: int | None = None,
     workers: int | None = None,
 ) -> RunSummary:
-    """Ingest every file under seeds_dir into the warehouse; print-free, returns a RunSummary."""
+    """Ingest the files under seeds_dir and the enabled feeds (plus `feeds` given here) into the warehouse."""
     settings = get_settings()
     seeds = str(seeds_dir or settings.seeds_dir)
     db = str(db_path or settings.db_path)
@@ -225,30 +236,51 @@ def ingest_flow(
     logger = get_run_logger()
     run_id = _run_id()
     summary = RunSummary(flow_run_id=run_id, db_path=db)
-    prepare_warehouse(
-        db, run_id, "presswatch-ingest", {"seeds_dir": seeds, "db_path": db, "batch_size": size}
-    )
+    params = {
+        "seeds_dir": seeds,
+        "db_path": db,
+        "feeds": feeds,
+        "files": include_files,
+        "feeds_on": include_feeds,
+    }
+    prepare_warehouse(db, run_id, "presswatch-ingest", params)
 
-    paths = discover(seeds)
-    logger.info("discovered %d input files under %s", len(paths), seeds)
     status = "failed"
     try:
-        for batch in _batches(paths, size):
-            raws, unreadable = read_batch(batch)
-            outcomes = process_documents(db, raws, run_id, n_workers, settings.max_input_bytes, unreadable)
-            summary.outcomes.extend(outcomes)
-            for _, outcome, _ in outcomes:
-                summary.counts[
-                    {"landed": "landed", "duplicate": "duplicates", "quarantined": "quarantined"}[outcome]
-                ] += 1
-            summary.counts["inputs_seen"] += len(outcomes)
-            logger.info(
-                "batch of %d: %d landed, %d duplicates, %d quarantined",
-                len(outcomes),
-                *(sum(1 for o in outcomes if o[1] == k) for k in ("landed", "duplicate", "quarantined")),
-            )
+        if include_files:
+            paths = discover(seeds)
+            logger.info("discovered %d input files under %s", len(paths), seeds)
+            for batch in _batches(paths, size):
+                raws, unreadable = read_batch(batch)
+                _tally(
+                    summary,
+                    process_documents(db, raws, run_id, n_workers, settings.max_input_bytes, unreadable),
+                )
+        if include_feeds:
+            configs = select_feeds(load_feed_configs(settings.feeds_path), feeds or [])
+            if configs:
+                polls = poll_feeds(configs, db)
+                docs = documents_from_polls(polls)
+                logger.info("polled %d feed(s): %d new entries to ingest", len(polls), len(docs))
+                for batch in _batches(docs, size):
+                    _tally(summary, process_documents(db, batch, run_id, n_workers, settings.max_input_bytes))
+                # Last: an entry is only marked seen once its document is stored.
+                record_polls(db, polls, run_id)
+                summary.feeds = [(p.config.name, p.status, p.new_entries, p.error) for p in polls]
         status = "completed"
     finally:
         summary.per_outlet, summary.per_day_outlet = finish(db, run_id, summary.counts, status)
     artifacts.publish_run_summary(summary)
     return summary
+
+
+def _tally(summary: RunSummary, outcomes: list[tuple[str, str, str]]) -> None:
+    summary.outcomes.extend(outcomes)
+    for _, outcome, _ in outcomes:
+        summary.counts[OUTCOME_COUNTER[outcome]] += 1
+    summary.counts["inputs_seen"] += len(outcomes)
+    get_run_logger().info(
+        "batch of %d: %d landed, %d duplicates, %d quarantined",
+        len(outcomes),
+        *(sum(1 for o in outcomes if o[1] == k) for k in ("landed", "duplicate", "quarantined")),
+    )

@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import warehouse
 from flows.pipeline import (
+    OUTCOME_COUNTER,
     RunSummary,
     _batches,
     _run_id,
@@ -54,7 +55,9 @@ def release(
 
 
 @flow(name="presswatch-reprocess", flow_run_name="reprocess quarantine")
-def reprocess_flow(db_path: str | None = None, limit: int | None = None, workers: int | None = None) -> RunSummary:
+def reprocess_flow(
+    db_path: str | None = None, limit: int | None = None, workers: int | None = None
+) -> RunSummary:
     settings = get_settings()
     db = str(db_path or settings.db_path)
     run_id = _run_id()
@@ -69,7 +72,7 @@ def reprocess_flow(db_path: str | None = None, limit: int | None = None, workers
             outcomes = release(db, batch, results, warnings, validation_rows, run_id)
             summary.outcomes.extend(outcomes)
         for _, outcome, _ in summary.outcomes:
-            summary.counts[{"landed": "landed", "duplicate": "duplicates", "quarantined": "quarantined"}[outcome]] += 1
+            summary.counts[OUTCOME_COUNTER[outcome]] += 1
         summary.counts["inputs_seen"] = len(summary.outcomes)
         status = "completed"
     finally:

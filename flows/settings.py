@@ -39,6 +39,14 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        return default
+
+
 def _env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser() if raw else default
@@ -46,11 +54,17 @@ def _env_path(name: str, default: Path) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path = field(default_factory=lambda: _env_path("PRESSWATCH_DB", PROJECT_ROOT / "warehouse" / "presswatch.duckdb"))
+    db_path: Path = field(
+        default_factory=lambda: _env_path("PRESSWATCH_DB", PROJECT_ROOT / "warehouse" / "presswatch.duckdb")
+    )
     seeds_dir: Path = field(default_factory=lambda: _env_path("PRESSWATCH_SEEDS", PROJECT_ROOT / "seeds"))
-    expectations_dir: Path = field(default_factory=lambda: _env_path("PRESSWATCH_EXPECTATIONS", PROJECT_ROOT / "expectations"))
+    expectations_dir: Path = field(
+        default_factory=lambda: _env_path("PRESSWATCH_EXPECTATIONS", PROJECT_ROOT / "expectations")
+    )
     sql_dir: Path = PROJECT_ROOT / "warehouse"
-    feeds_path: Path = field(default_factory=lambda: _env_path("PRESSWATCH_FEEDS", PROJECT_ROOT / "seeds" / "feeds.yaml"))
+    feeds_path: Path = field(
+        default_factory=lambda: _env_path("PRESSWATCH_FEEDS", PROJECT_ROOT / "seeds" / "feeds.yaml")
+    )
     watchlist_path: Path = field(
         default_factory=lambda: _env_path("PRESSWATCH_WATCHLIST", PROJECT_ROOT / "seeds" / "watchlist.yaml")
     )
@@ -58,18 +72,36 @@ class Settings:
         default_factory=lambda: _env_path("PRESSWATCH_SEARCHES", PROJECT_ROOT / "seeds" / "searches.yaml")
     )
     # Generated GX Data Docs and other run outputs live outside git.
-    data_docs_dir: Path = field(default_factory=lambda: _env_path("PRESSWATCH_DATA_DOCS", PROJECT_ROOT / "build" / "data_docs"))
+    data_docs_dir: Path = field(
+        default_factory=lambda: _env_path("PRESSWATCH_DATA_DOCS", PROJECT_ROOT / "build" / "data_docs")
+    )
     batch_size: int = field(default_factory=lambda: _env_int("PRESSWATCH_BATCH_SIZE", 200))
     workers: int = field(default_factory=lambda: _env_int("PRESSWATCH_WORKERS", min(2, os.cpu_count() or 1)))
     # Inputs above this size are quarantined, not extracted: trafilatura takes ~30 s on an 8 MB page.
     max_input_bytes: int = field(default_factory=lambda: _env_int("PRESSWATCH_MAX_INPUT_BYTES", 5_000_000))
     user_agent: str = field(
         default_factory=lambda: os.environ.get(
-            "PRESSWATCH_USER_AGENT", "presswatch/0.1 (+https://github.com/presswatch/presswatch; media monitoring)"
+            "PRESSWATCH_USER_AGENT",
+            "presswatch/0.1 (+https://github.com/presswatch/presswatch; media monitoring)",
         )
     )
+    # Fetching feeds and pages (flows/fetch.py).
+    fetch_connect_timeout_s: float = field(
+        default_factory=lambda: _env_float("PRESSWATCH_FETCH_CONNECT_TIMEOUT", 5.0)
+    )
+    fetch_read_timeout_s: float = field(
+        default_factory=lambda: _env_float("PRESSWATCH_FETCH_READ_TIMEOUT", 20.0)
+    )
+    fetch_total_timeout_s: float = field(
+        default_factory=lambda: _env_float("PRESSWATCH_FETCH_TOTAL_TIMEOUT", 60.0)
+    )
+    fetch_max_bytes: int = field(default_factory=lambda: _env_int("PRESSWATCH_FETCH_MAX_BYTES", 5_000_000))
+    fetch_max_redirects: int = field(default_factory=lambda: _env_int("PRESSWATCH_FETCH_MAX_REDIRECTS", 5))
+    fetch_host_interval_s: float = field(
+        default_factory=lambda: _env_float("PRESSWATCH_FETCH_HOST_INTERVAL", 1.0)
+    )
     # How long a reader or writer waits for the DuckDB file lock held by another process.
-    lock_timeout_s: float = field(default_factory=lambda: float(os.environ.get("PRESSWATCH_LOCK_TIMEOUT", "120")))
+    lock_timeout_s: float = field(default_factory=lambda: _env_float("PRESSWATCH_LOCK_TIMEOUT", 120.0))
 
 
 def get_settings() -> Settings:

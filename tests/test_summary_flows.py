@@ -39,7 +39,7 @@ def _events(prefix: str, resource_id: str, expected: int, timeout_s: float = 60.
                 filter=EventFilter(
                     event=EventNameFilter(prefix=[prefix]), resource=EventResourceFilter(id=[resource_id])
                 ),
-                limit=200,
+                limit=50,
             )
         if len(page.events) >= expected or time.monotonic() > deadline:
             return page.events
