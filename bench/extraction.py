@@ -58,11 +58,11 @@ def load_set(name: str) -> list[Page]:
     folder = DATA / name
     if name == "article-benchmark":
         truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
-        return [
-            Page(key, folder / "html" / f"{key}.html.gz", gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes()),
-                 truth[key]["articleBody"])
-            for key in sorted(truth)
-        ]
+        pages = []
+        for key in sorted(truth):
+            path = folder / "html" / f"{key}.html.gz"
+            pages.append(Page(key, path, gzip.decompress(path.read_bytes()), truth[key]["articleBody"]))
+        return pages
     pages = []
     for path in sorted(folder.glob("*.html.gz")):
         key = path.name.removesuffix(".html.gz")
@@ -100,7 +100,8 @@ def run_set(name: str, path: str) -> dict[str, Any]:
         cpu["trafilatura"] += c2 - c1
         wall["presswatch"] += w1 - w0
         wall["trafilatura"] += w2 - w1
-    result: dict[str, Any] = {"pages": len(pages), "path": path, "methods": dict(sorted(Counter(methods.values()).items()))}
+    counts = dict(sorted(Counter(methods.values()).items()))
+    result: dict[str, Any] = {"pages": len(pages), "path": path, "methods": counts}
     per_doc: dict[str, dict[str, Any]] = {key: {"method": methods[key]} for key in gold}
     for system, pred in (("presswatch", ours), ("trafilatura", plain)):
         precision, recall, f1, docs = score(gold, pred)
@@ -115,10 +116,12 @@ def run_set(name: str, path: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated subset of " + ",".join(SETS))
     parser.add_argument("--path", choices=("extract_document", "extract_html"), default="extract_document",
-                        help="measure the whole document path (default) or extract_html on decoded text alone")
+                        help="the whole document path (default) or extract_html on decoded text alone")
     args = parser.parse_args(argv)
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = sorted(set(names) - set(SETS))

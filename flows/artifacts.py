@@ -46,3 +46,24 @@ def publish_run_summary(summary: RunSummary) -> None:
             table=[{"input": s, "outcome": o, "detail": d} for s, o, d in summary.outcomes],
             description="Every input of the run and what it became",
         )
+
+
+def publish_validation(db_path: str, run_id: str, docs_index: str | None) -> None:
+    """The run's GX results per suite and expectation, and where the Data Docs were built."""
+    from pathlib import Path
+
+    from flows.datadocs import validation_markdown
+    from flows.warehouse import fetch_frame
+
+    frame = fetch_frame(
+        db_path,
+        "SELECT suite, expectation, column_name AS column, severity, success, unexpected_count, element_count"
+        " FROM validation_results WHERE flow_run_id = ?",
+        [run_id],
+    )
+    rows = frame.to_dict("records")
+    create_markdown_artifact(
+        key="validation",
+        markdown=validation_markdown(rows, Path(docs_index) if docs_index else None),
+        description="Great Expectations results of this run",
+    )

@@ -94,6 +94,17 @@ def reprocess(
 
 
 @app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="port of the local Prefect server started when none is configured")] = 4200,
+    limit: Annotated[int, typer.Option(help="flow runs at once in this process")] = 2,
+) -> None:
+    """Run every deployment in prefect.yaml on its schedule from this one process (Ctrl-C stops)."""
+    from flows.serve import serve_all
+
+    serve_all(port=port, limit=limit)
+
+
+@app.command()
 def feeds(db: DbOption = None) -> None:
     """Per-feed health: last success, last error, consecutive failures, new entries, silent feeds."""
     from flows.warehouse import read_only_query

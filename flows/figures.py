@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -170,9 +170,13 @@ def _close(a: float, b: float, tolerance: float) -> bool:
     return abs(a - b) <= tolerance * min(abs(a), abs(b)) if tolerance else a == b
 
 
-def _near(ordered: list[float], value: float, tolerance: float) -> bool:
-    i = bisect_left(ordered, value)
-    return any(_close(value, ordered[j], tolerance) for j in (i - 1, i) if 0 <= j < len(ordered))
+def _subjects_near(by_value: dict[float, set[str]], ordered: list[float], value: float, tolerance: float) -> set[str]:
+    """Subjects that reported `value` (within tolerance); `ordered` = the distinct values, sorted."""
+    if not tolerance:
+        return by_value.get(value, set())
+    lo = bisect_left(ordered, value - tolerance * abs(value))
+    hi = bisect_right(ordered, value + tolerance * abs(value))
+    return set().union(*(by_value[v] for v in ordered[lo:hi] if _close(value, v, tolerance)))
 
 
 def _partitions(rows: list[Row], tolerance: float) -> dict[tuple[str, str, str | None], list[Row]]:
@@ -189,13 +193,21 @@ def _partitions(rows: list[Row], tolerance: float) -> dict[tuple[str, str, str |
         for row in members:
             if row[2].subject:
                 known[row[2].subject].append(row)
-        values = {subject: sorted(r[2].value for r in rs) for subject, rs in known.items()}
+        by_value: dict[float, set[str]] = defaultdict(set)
+        for subject, subject_rows in known.items():
+            for r in subject_rows:
+                by_value[r[2].value].add(subject)
+        ordered = sorted(by_value)
         for subject, subject_rows in known.items():
             parts[(quantity, unit, subject)] = list(subject_rows)
         only = next(iter(known)) if len(known) == 1 and quantity not in q.GENERIC_QUANTITIES else None
+        seen: dict[float, set[str]] = {}
         for row in (r for r in members if not r[2].subject):
-            same = [s for s, vs in values.items() if _near(vs, row[2].value, tolerance)]
-            target = same[0] if len(same) == 1 else (only if not same else None)
+            value = row[2].value
+            if value not in seen:
+                seen[value] = _subjects_near(by_value, ordered, value, tolerance)
+            same = seen[value]
+            target = next(iter(same)) if len(same) == 1 else (only if not same else None)
             parts.setdefault((quantity, unit, target), []).append(row)
     return parts
 

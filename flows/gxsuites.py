@@ -5,15 +5,22 @@ loaded suites are kept for the life of the process. Each suite file is GX 1.x Ex
 expectation carries in its `meta` a unique `name`, a `severity` ("block" sends the row to quarantine,
 "warn" lets it land with a warning) and a `why`. The row-level outcome is read from GX's own
 `unexpected_index_list`, keyed by the frame's `row_id` column.
+
+Every suite run's full GX result is also kept (bounded, in memory) until `flows.datadocs` turns the run's
+results into GX Data Docs: a build takes ~2 s, too slow to repeat for every batch.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +34,9 @@ ROW_ID = "row_id"
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]}
 # Our two severities and the GX-native ones they must agree with (GX shows its own in Data Docs).
 SEVERITIES = {"block": "critical", "warn": "warning"}
+# Results waiting for Data Docs. A process that never builds docs (a test, a CLI check) must not grow
+# without bound; 500 suite runs is a 50,000-document run at the default batch size.
+PENDING_LIMIT = 500
 
 
 class SuiteFileError(ValueError):
@@ -96,6 +106,25 @@ def _columns_in(node: Any) -> set[str]:
     return found
 
 
+@dataclass
+class SuiteRun:
+    """One suite run's complete GX result, kept until Data Docs are built."""
+
+    suite: str
+    batch_id: str
+    rows: int
+    run_time: datetime
+    result: Any  # great_expectations ExpectationSuiteValidationResult
+
+
+def _docs_suite_config(spec: SuiteSpec) -> dict[str, Any]:
+    """The suite file plus GX `notes` (our rule name, severity and why) for Data Docs; rules unchanged."""
+    raw = copy.deepcopy({k: v for k, v in spec.raw.items() if k != "id"})
+    for exp, name, severity in zip(raw["expectations"], spec.names, spec.severities, strict=True):
+        exp.setdefault("notes", f"**{name}** ({severity}): {exp['meta']['why']}")
+    return raw
+
+
 class _Runtime:
     """The GX context and the loaded suites, built once per process."""
 
@@ -113,12 +142,14 @@ class _Runtime:
     def suite(self, name: str) -> tuple[SuiteSpec, Any]:
         if name not in self.suites:
             spec = read_suite_file(suite_path(name))
-            suite = self.gx.ExpectationSuite(**{k: v for k, v in spec.raw.items() if k != "id"})
+            suite = self.gx.ExpectationSuite(**_docs_suite_config(spec))
             # GX logs and drops an expectation it cannot parse; a partial suite must not validate anything.
             if len(suite.expectations) != len(spec.names):
                 raise SuiteFileError(
                     f"{spec.path}: GX loaded {len(suite.expectations)} of {len(spec.names)} expectations"
                 )
+            # In the context's (in-memory) suite store so Data Docs can render the suite page.
+            suite = self.context.suites.add_or_update(suite)
             self.suites[name] = (spec, suite)
         return self.suites[name]
 
@@ -132,6 +163,7 @@ class _Runtime:
 _runtime: _Runtime | None = None
 # The GX context is not thread-safe; Prefect may run tasks in threads.
 _lock = threading.Lock()
+_pending: deque[SuiteRun] = deque(maxlen=PENDING_LIMIT)
 
 
 def _get_runtime() -> _Runtime:
@@ -158,7 +190,23 @@ def run_suite(name: str, frame: pd.DataFrame, parameters: dict[str, Any] | None 
         checked = frame[[c for c in spec.columns if c in frame.columns]]
         batch = runtime.batch_definition(name).get_batch(batch_parameters={"dataframe": checked})
         result = batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=parameters or {})
+        _pending.append(SuiteRun(name, batch.id, len(checked), datetime.now(UTC), result))
     return _outcome(spec, frame, result.results)
+
+
+def take_suite_runs() -> list[SuiteRun]:
+    """The suite runs since the last call, oldest first (each is handed out once)."""
+    with _lock:
+        runs = list(_pending)
+        _pending.clear()
+    return runs
+
+
+@contextmanager
+def gx_context() -> Iterator[Any]:
+    """The process's GX data context, held exclusively for the duration of the block."""
+    with _lock:
+        yield _get_runtime().context
 
 
 def _outcome(spec: SuiteSpec, frame: pd.DataFrame, results: list[Any]) -> ValidationOutcome:

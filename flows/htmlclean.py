@@ -1,4 +1,4 @@
-"""DOM-level removal of page furniture before main-text extraction.
+"""DOM-level page handling before main-text extraction: noise and furniture removal, page text.
 
 Portal pages (Chinese ones especially, and 2000s table layouts) surround the article with navigation
 bars, related-article lists, share/app prompts and copyright footers that extractors keep when
@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import lxml.html
+from lxml import etree
 from lxml.html import HtmlElement
 
 # Roles named in class/id attributes. Matched inside camelCase and dashed names ("relatedNews",
@@ -25,11 +27,16 @@ _STRUCTURAL = frozenset({"html", "body", "head", "article", "main"})
 _INLINE = frozenset({"span", "font", "p", "li", "center"})
 _BLOCKS = frozenset({"div", "td", "th", "tr", "table", "tbody", "ul", "ol", "dl", "section", "aside", "nav",
                      "footer", "header"}) | _INLINE
+_NOISE = ("script", "style", "noscript", "template", "svg", "iframe", "canvas", "object", "embed",
+          etree.Comment)
 _SKIPPED = frozenset({"script", "style", "noscript", "template"})
 # A footer line: copyright notice or ICP licence number (every mainland site must show one). Not
 # 版权所有者/人/方 (copyright holder), which articles mention.
 _FOOTER_TEXT = re.compile(r"版权所有(?![者人方])|all rights reserved|copyright\s*(?:©|\(c\)|\d)|©\s*\d{4}|icp[备证]", re.I)
-_HIDDEN_STYLE = re.compile(r"(?:visibility\s*:\s*hidden|display\s*:\s*none|opacity\s*:\s*0(?![.\d]))\s*;?", re.I)
+_LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
+_HIDDEN_STYLE = re.compile(
+    r"(?:visibility\s*:\s*hidden|display\s*:\s*none|opacity\s*:\s*0(?![.\d]))\s*;?", re.I
+)
 _FOOTER_MARKERS = re.compile("版权|版權|©|ICP|icp|opyright|OPYRIGHT|eserved|ESERVED")
 
 LINK_DENSE = 0.7  # share of a block's text that sits in links, above which it is navigation
@@ -53,7 +60,7 @@ def running_text(el: HtmlElement) -> int:
     """Characters of visible text outside links (whitespace ignored): what an article is made of."""
     total = _len(el.text_content())
     hidden = sum(_len(s.text_content()) for s in el.iter(*_SKIPPED))
-    links = _len("".join(el.xpath(".//a//text()")))
+    links = _len("".join(_LINK_TEXT(el)))
     return total - hidden - links
 
 
@@ -119,6 +126,14 @@ def scan(root: HtmlElement) -> Scan:
     return Scan(found, hidden)
 
 
+def strip_noise(root: HtmlElement) -> None:
+    """Drop elements that never hold article text (scripts, styles, inline SVG, embeds, comments).
+
+    One libxml2 call; every later pass (furniture scan, trafilatura, readability) then walks a
+    smaller tree. Run it after reading metadata: JSON-LD lives in <script> elements."""
+    etree.strip_elements(root, *_NOISE, with_tail=False)
+
+
 def clean_page(root: HtmlElement) -> tuple[int, int]:
     """Un-hide a script-revealed article and drop furniture blocks, in place: (revealed, removed).
 
@@ -138,3 +153,47 @@ def clean_page(root: HtmlElement) -> tuple[int, int]:
             removed += 1
     return len(found.hidden_article), removed
 
+
+
+# ---- page text -----------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "tr", "blockquote",
+                         "pre", "section", "article", "table", "ul", "ol", "dd", "dt", "figcaption", "br"})
+_BODY_TEXT = etree.XPath("//body//text()", smart_strings=False)
+
+
+def lenient_parse(html: str) -> HtmlElement | None:
+    """Parse what trafilatura refuses (a page without <html>, a crawl dump): lxml repairs it."""
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def page_lines(root: HtmlElement) -> list[str]:
+    """Visible text of a noise-stripped page, one line per text node, whitespace collapsed."""
+    return [line for line in (" ".join(t.split()) for t in _BODY_TEXT(root)) if line]
+
+
+def element_text(root: HtmlElement | None) -> str:
+    """Visible text with one line per block element, blank lines dropped."""
+    if root is None:
+        return ""
+    parts: list[str] = []
+
+    def walk(el: HtmlElement) -> None:
+        if not isinstance(el.tag, str) or el.tag in _SKIPPED:
+            return
+        block = el.tag in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        parts.append(el.text or "")
+        for child in el:
+            walk(child)
+            parts.append(child.tail or "")
+        if block:
+            parts.append("\n")
+
+    walk(root)
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)

@@ -2,11 +2,11 @@
 
 trafilatura (fast, precision mode) runs on a tree cleaned of portal furniture (flows.htmlclean);
 readability runs on the same tree as a second opinion. Each fails in its own way: trafilatura keeps
-whole layout-table rows and boilerplate blocks around the article, readability drops lists and
-embeds inside it and sometimes picks the wrong block. So the trafilatura text is kept, minus its
-leading and trailing paragraphs that readability does not have; readability's text replaces it
-only when trafilatura found less than half of it. GNE (text density, made for Chinese portals) is
-the last resort when both come back nearly empty. Metadata comes from the untouched page.
+layout-table rows and boilerplate blocks around the article, readability drops lists and embeds
+inside it and sometimes picks the wrong block. So the trafilatura text is kept minus its leading and
+trailing paragraphs that readability does not have, and readability's text replaces it only when
+trafilatura found less than half as much. GNE (text density, made for Chinese portals) is the last
+resort when both come back empty. Dates and bylines are read around the start of the article.
 """
 
 from __future__ import annotations
@@ -19,44 +19,61 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import lxml.html
 import trafilatura
 from htmldate import find_date as htmldate_find_date
 from lxml import etree
 from lxml.html import HtmlElement
 from readability import Document
 from trafilatura.metadata import examine_meta, extract_meta_json
+from trafilatura.readability_lxml import Document as ForkDocument
 from trafilatura.utils import load_html
 
-from flows.htmlclean import clean_page
-from flows.metadata import parse_date
+from flows.htmlclean import clean_page, element_text, lenient_parse, page_lines, strip_noise
+from flows.metadata import ParsedDate, date_span, looks_like_person, parse_date, split_names
 
 LOG = logging.getLogger(__name__)
 
-READABILITY_FORK = False
-MIN_CHARS = 40  # below this (non-space characters) a candidate found no article
+MIN_CHARS = 40  # non-space characters below which a candidate found no article
 SHORTER_THAN_OTHER = 0.5  # trafilatura text below this share of readability's: it missed the article
-KEEP_AFTER_TRIM = 0.3  # a trim that would leave less than this share of the text is wrong, not the text
+KEEP_AFTER_TRIM = 0.3  # a trim leaving less than this share of the text is the other candidate's mistake
 SUPPORTED = 0.5  # share of a paragraph's pieces found in the other candidate for it to count as shared
-PIECE = 8
-HEADER_SCAN_CHARS = 600  # dates and bylines sit just after the headline
-HEADER_NODES = 60  # text nodes read after the headline (a dateline is rarely further down)
-_VISIBLE = "not(ancestor::script) and not(ancestor::style)"
+BIG_CHANGE = 0.15  # trims or length gaps beyond this share of trafilatura's text are double-checked
+PIECE = 8  # characters per piece (punctuation and spaces removed) in that comparison
+HEADER_BEFORE, HEADER_AFTER = 500, 300  # characters read around the article start for date and byline
 
 _NOT_WORD = re.compile(r"[\W_]+")
-_BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "tr", "blockquote", "pre",
-               "section", "article", "table", "ul", "ol", "dd", "dt", "figcaption"}
-_TITLE_SEPARATORS = re.compile(r"\s+[-–—|｜丨·]\s+|\s*[_|｜丨]\s*")
-_SITE_SEGMENT_MAX = 20  # title segments after the headline at most this long are site/channel names
+_TITLE_SEPARATORS = re.compile(r"\s+[-–—|｜丨·]\s+|\s*(?:[_|｜丨]|-{2,})\s*")
+# Words of byline labels and grammar that end a run of names: '记者 张三 来源：...' names only 张三.
+_NOT_A_NAME = re.compile(r"^(?:来源|來源|编辑|編輯|责编|責編|摄影|攝影|报道|報道|记者|記者|通讯员|作者|出处|原标题)$|[的了是在和与及等]")
+_SITE_SEGMENT_MAX = 20  # title segments besides the headline at most this long are site/channel names
+_HAN_NAME = r"[\u4e00-\u9fff]{2,3}(?:·[\u4e00-\u9fff]{1,6})?"
+_HAN_NAMES = rf"{_HAN_NAME}(?:[ \u3000、，,]+{_HAN_NAME})*"  # never across lines: names end with their element
+_AFTER_NAMES = r"(?=$|[^\u4e00-\u9fff·]|报道|報道|摄|攝|采写|发自)"
+# 作者：张三 and 文｜张三 need a separator (文 is too common a character); so does 记者, or a breadcrumb
+# like '新华社记者看东北' would name 看东北. The names may sit on the next line, in their own element.
 _BYLINE = re.compile(
-    r"(?:作者|记者|記者|撰文|文)\s*[:：/｜|]\s*(?P<zh>[\u4e00-\u9fff·]{2,8}(?:[ 、，,][\u4e00-\u9fff·]{2,8}){0,3})"
-    r"|(?:^|\s)(?:by|By|BY)\s+(?P<en>[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})"
+    rf"(?:(?:作者|撰文|撰稿|文)\s*[:：/｜|]|(?:记者|記者|通讯员|通訊員|实习生|實習生)(?:\s*[:：]|\s))\s*"
+    rf"(?P<zh>{_HAN_NAMES}){_AFTER_NAMES}"
+    rf"|\d:\d\d(?::\d\d)?\s*[\[【]\s*(?P<bracket>{_HAN_NAMES})\s*[\]】]"  # '2004年7月16日08:19 [ 黄宇 ]'
+    r"|^\s*(?:by|By|BY)\s+(?P<en>[A-Z][\w.'-]+(?:[ \t]+[A-Z][\w.'-]+){0,3})",  # 'By ...' opens its line
+    re.M,
 )
-_META_DATE_XPATH = (
+_CLOSING_BYLINE = re.compile(  # （记者 张三 李四） / （张三 北京报道） closing the article
+    rf"[（(]\s*(?:[\u4e00-\u9fff]{{0,8}}(?:记者|記者)\s*)?(?P<zh>{_HAN_NAMES})\s*"
+    r"(?:[\u4e00-\u9fff]{1,6}(?:报道|報道))?\s*[）)]$"
+)
+_NOT_A_PERSON = re.compile(
+    r"[社报報网網台部局院会會委厅廳办辦处處]$|中心$|www|\.(?:com|cn|net|org)|\b(?:Team|Inc|Ltd|Publish\w*|Press|Media|"
+    r"News|Group|Staff|Admin\w*|Editors?)\b",
+    re.I,
+)
+_COPYRIGHT = re.compile(r"copyright|©|all rights reserved|版权", re.I)
+_META_DATES = etree.XPath(
     "//meta[@property='article:published_time' or @name='article:published_time' or @itemprop='datePublished'"
     " or @name='pubdate' or @name='publishdate' or @name='PubDate' or @name='publish_date' or @name='date'"
     " or @property='og:published_time' or @name='og:published_time']/@content"
-    " | //time[@itemprop='datePublished' or @pubdate]/@datetime"
+    " | //time[@itemprop='datePublished' or @pubdate]/@datetime",
+    smart_strings=False,
 )
 
 
@@ -64,7 +81,7 @@ _META_DATE_XPATH = (
 class HtmlExtraction:
     text: str  # main text, paragraphs joined by "\n"
     title: str | None
-    date: str | None
+    date: str | None  # ISO 8601, local time as printed, time of day when the page gives one
     authors: list[str] | None
     sitename: str | None
     url: str | None
@@ -76,24 +93,37 @@ class HtmlExtraction:
 def extract_html(html: str, url: str | None = None, now: datetime | None = None) -> HtmlExtraction:
     tree = load_html(html)
     if tree is None:
-        tree = _lenient_parse(html)  # trafilatura rejects fragments without <html> (old CMS pages, crawl dumps)
+        tree = lenient_parse(html)  # trafilatura rejects pages without <html> (crawl dumps, old CMS output)
     if tree is None:
         return HtmlExtraction("", None, None, None, None, url, None, {}, "none")
-    meta = page_metadata(tree, url, now or datetime.now())
+    now = now or datetime.now()
+    result, meta_dates, stamp, meta_author = page_metadata(tree, url, now)  # JSON-LD sits in <script>
+    strip_noise(tree)
+    lines = page_lines(tree)  # before furniture removal: datelines often sit in blocks it drops
     clean_page(tree)
-    text, method = main_text(tree, html)
-    meta.provenance["text"] = method
-    meta.text, meta.method = text, method
-    return meta
+    result.text, result.method = main_text(tree, html)
+    result.text = drop_repeated_title(result.text, result.title)
+    header = header_text(lines, result.title, result.text)
+    result.date, date_source = find_date(meta_dates, header, stamp, now)
+    result.authors, author_source = find_authors(header, result.text, meta_author, result.sitename)
+    result.provenance.update(text=result.method, date=date_source, authors=author_source)
+    result.provenance = {k: v for k, v in result.provenance.items() if v}
+    return result
 
 
 # ---- main text -----------------------------------------------------------------------------------------
 
 def main_text(tree: HtmlElement, html: str) -> tuple[str, str]:
     """The article text of a cleaned tree and the name of the candidate that gave it."""
-    traf = _trafilatura_text(tree)  # before readability, which edits the tree it is given
-    read = _readability_text(tree)
-    text, method = choose(traf, read)
+    traf = _trafilatura_text(tree)
+    quick = _quick_readability_text(tree)
+    text, method = choose(traf, quick)
+    n_traf = _size(traf)
+    big_cut = n_traf - _size(text) > BIG_CHANGE * n_traf
+    if method == "readability" or big_cut or _size(quick) > (1 + BIG_CHANGE) * n_traf:
+        # A big cut, a swap or a much longer second opinion rests on readability's choice of block:
+        # ask the full readability (as slow as trafilatura, so only here), which chooses better.
+        text, method = choose(traf, _readability_text(tree))
     if _size(text) < MIN_CHARS:
         gne = _gne_text(html)
         if _size(gne) > _size(text):
@@ -110,21 +140,26 @@ def choose(traf: str, read: str) -> tuple[str, str]:
         return traf, "trafilatura"
     paragraphs = traf.split("\n")
     start, end = unshared_edges(paragraphs, read)
-    if (start, end) == (0, len(paragraphs)):
-        return traf, "trafilatura"
     kept = paragraphs[start:end]
-    if _size("".join(kept)) < KEEP_AFTER_TRIM * n_traf:
+    if len(kept) == len(paragraphs) or _size("".join(kept)) < KEEP_AFTER_TRIM * n_traf:
         return traf, "trafilatura"
     return "\n".join(kept), "trafilatura-trimmed"
 
 
+def drop_repeated_title(text: str, title: str | None) -> str:
+    """The headline is metadata: drop it when the text opens with it."""
+    first, _, rest = text.partition("\n")
+    if title and rest and _normal(first) == _normal(title):
+        return rest
+    return text
+
+
 def unshared_edges(paragraphs: list[str], other: str) -> tuple[int, int]:
-    """Slice bounds that drop the leading and trailing paragraphs the `other` text does not have.
+    """Slice bounds dropping the leading and trailing paragraphs that the `other` text does not have.
 
     Furniture sits around an article (breadcrumbs, navigation rows, notices, related links); content
-    that only one extractor kept in the middle (a list, an embed) is more likely article than not.
-    A paragraph counts as shared when most of its 8-character pieces (punctuation and spaces
-    removed) occur in the other text: substring search, fast even on book-length pages.
+    only one extractor kept in the middle (a list, an embed) is more likely article than not. A
+    paragraph is shared when most of its 8-character pieces occur in the other text.
     """
     other_norm = _normal(other)
 
@@ -152,42 +187,38 @@ def _size(text: str) -> int:
 
 
 def _trafilatura_text(tree: HtmlElement) -> str:
-    doc = trafilatura.bare_extraction(
-        tree, fast=True, favor_precision=True, include_comments=False, with_metadata=False
-    )
-    return (getattr(doc, "text", None) or "") if doc is not None else ""
+    doc = trafilatura.bare_extraction(tree, fast=True, favor_precision=True, include_comments=False)
+    return str(getattr(doc, "text", "") or "") if doc is not None else ""
+
+
+def _quick_readability_text(tree: HtmlElement) -> str:
+    """trafilatura's readability fork: a third of readability-lxml's time, a weaker choice of block."""
+    try:
+        summary = ForkDocument(copy.deepcopy(tree), min_text_length=25).summary()
+    except Exception as err:  # the fork raises what lxml raises on odd trees
+        LOG.debug("readability fork failed: %s", err)
+        return ""
+    return element_text(load_html(f"<html><body>{summary}</body></html>"))
 
 
 def _readability_text(tree: HtmlElement) -> str:
-    if READABILITY_FORK:
-        try:
-            from trafilatura.readability_lxml import Document as ForkDocument
-            summary = ForkDocument(copy.deepcopy(tree), min_text_length=25).summary()
-            return element_text(load_html(f"<html><body>{summary}</body></html>"))
-        except Exception as err:
-            LOG.debug("readability failed: %s", err)
-            return ""
     try:
         summary = _TreeDocument(tree).summary(html_partial=True)
-        return element_text(load_html(f"<html><body>{summary}</body></html>"))
     except Exception as err:  # readability raises bare Exceptions on odd pages
         LOG.debug("readability failed: %s", err)
         return ""
+    return element_text(load_html(f"<html><body>{summary}</body></html>"))
 
 
-class _TreeDocument(Document):  # type: ignore[misc]
-    """readability on an already parsed tree, without its costly link rewriting and HTML cleaner.
-
-    readability re-reads its input on every pass (it retries less ruthlessly when the first pass finds
-    too little) and edits it, so each pass gets a fresh copy. The tree arrives decoded and parsed;
-    dropping scripts, styles, comments and hidden blocks is all of the cleaning the text needs.
-    """
+class _TreeDocument(Document):
+    """readability on the parsed, cleaned tree, skipping its own re-parse, HTML cleaner and link
+    rewriting (two thirds of its time). It edits its input and may run twice, so each pass gets a copy."""
 
     def _parse(self, input: Any) -> Any:
         doc = copy.deepcopy(input)
         for el in doc.xpath("//*[@hidden] | //*[contains(translate(@style, ' ', ''), 'display:none')]"):
             el.drop_tree()
-        etree.strip_elements(doc, "script", "style", "noscript", "iframe", "form", etree.Comment, with_tail=False)
+        etree.strip_elements(doc, "form", with_tail=False)
         self.encoding = "utf-8"
         return doc
 
@@ -202,41 +233,13 @@ def _gne_text(html: str) -> str:
         return ""
 
 
-def _lenient_parse(html: str) -> HtmlElement | None:
-    try:
-        return lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None
-
-
-def element_text(root: HtmlElement | None) -> str:
-    """Visible text with one line per block element, blank lines dropped."""
-    if root is None:
-        return ""
-    parts: list[str] = []
-
-    def walk(el: Any) -> None:
-        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
-            return
-        block = el.tag in _BLOCK_TAGS or el.tag == "br"
-        if block:
-            parts.append("\n")
-        parts.append(el.text or "")
-        for child in el:
-            walk(child)
-            parts.append(child.tail or "")
-        if block:
-            parts.append("\n")
-
-    walk(root)
-    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
 # ---- metadata ------------------------------------------------------------------------------------------
 
-def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> HtmlExtraction:
-    """Title, date, authors, site name, canonical URL and language of the untouched page."""
+def page_metadata(
+    tree: HtmlElement, url: str | None, now: datetime
+) -> tuple[HtmlExtraction, list[str], str | None, str | None]:
+    """Title, site name, URL and language; with the date metadata, htmldate's date and the author
+    metadata, which are weighed against the page text once the article is found."""
     prov: dict[str, str] = {}
     # Meta tags and JSON-LD only: trafilatura's full metadata pass costs as much as its text extraction.
     found = examine_meta(tree)
@@ -244,31 +247,36 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> HtmlExtr
         found = extract_meta_json(tree, found)
     except Exception as err:  # trafilatura's JSON-LD reader trips on malformed blocks
         LOG.debug("json-ld failed: %s", err)
-    # htmldate without its extensive search: that one runs dateparser on every date-like string (~0.4 s).
-    stamp = htmldate_find_date(tree, extensive_search=False, original_date=True, max_date=now.strftime("%Y-%m-%d"))
-    heading = _first_text(tree, "//h1")
-    title = _first_text(tree, "//meta[@property='og:title']/@content")
-    prov["title"] = "meta:og:title"
-    if not title:
-        title, prov["title"] = clean_title(_first_text(tree, "//title"), heading), "html:title"
-    if not title:
-        title, prov["title"] = heading or found.title, "h1" if heading else "trafilatura"
-    sitename = _first_text(tree, "//meta[@property='og:site_name']/@content") or found.sitename
-    prov["sitename"] = "meta:og:site_name" if sitename and sitename != found.sitename else "meta"
-    canonical = _first_text(tree, "//link[@rel='canonical']/@href|//meta[@property='og:url']/@content")
-    page_url = canonical if canonical and canonical.startswith("http") else url or found.url
-    prov["url"] = "canonical" if page_url == canonical else "given" if page_url == url else "trafilatura"
-    language = _first_text(tree, "/html/@lang|//meta[@http-equiv='content-language']/@content") or None
-    header = header_text(tree, title or heading)
-    date, prov["date"] = find_date(tree, header, stamp, now)
-    authors, prov["authors"] = find_authors(header, found.author)
-    prov["language"] = "html:lang"
-    return HtmlExtraction("", title or None, date, authors, sitename or None, page_url, language,
-                          {k: v for k, v in prov.items() if v}, "")
+    head = _head_fields(tree)
+    meta_dates = _META_DATES(tree)
+    stamp = None
+    if not any((d := parse_date(v)) and d.value.replace(tzinfo=None) <= now + timedelta(days=1) for v in meta_dates):
+        # htmldate as a fallback, without its extensive search: that one runs dateparser on every
+        # date-like string of the page (~0.4 s).
+        stamp = htmldate_find_date(
+            tree, extensive_search=False, original_date=True, max_date=now.strftime("%Y-%m-%d")
+        )
+    heading, page_title, og_title = head.get("h1", ""), head.get("title", ""), head.get("og:title", "")
+    site = clean_sitename(head.get("og:site_name") or found.sitename)
+    title: str | None
+    if heading and len(heading) >= 4 and heading in page_title:
+        title, prov["title"] = heading, "h1"  # the headline the page shows, repeated in its <title>
+    elif og_title and og_title != site:
+        title, prov["title"] = clean_title(og_title, heading), "meta:og:title"
+    else:
+        title, prov["title"] = clean_title(page_title, heading) or heading or None, "html:title"
+    prov["sitename"] = "meta" if site else ""
+    canonical = head.get("canonical") or head.get("og:url") or ""
+    page_url = canonical if canonical.startswith("http") else url or found.url
+    prov["url"] = "canonical" if page_url == canonical else "given" if page_url == url else "meta"
+    language = head.get("lang") or head.get("content-language") or None
+    prov["language"] = "html:lang" if language else ""
+    result = HtmlExtraction("", title, None, None, site, page_url, language, prov, "")
+    return result, meta_dates, stamp, found.author
 
 
 def clean_title(title: str | None, heading: str | None = None) -> str | None:
-    """'标题_新浪财经' -> '标题'; 'Headline - Site | Section' -> 'Headline'. Keeps the page's h1 when it is part of it."""
+    """'标题_新浪财经' -> '标题'; 'Headline - Site | Section' -> 'Headline'; the h1 when the title holds it."""
     if not title:
         return None
     title = " ".join(title.split())
@@ -277,68 +285,106 @@ def clean_title(title: str | None, heading: str | None = None) -> str | None:
     segments = [s.strip() for s in _TITLE_SEPARATORS.split(title) if s and s.strip()]
     if len(segments) < 2:
         return title
-    # The headline is the longest segment; a site prefix or suffix is short ('新浪财经', '网易新闻').
+    if heading:  # the segment the page's headline shows ('雄安新区' for an h1 of '雄安新区[编辑]')
+        shown = [s for s in segments if len(s) >= 2 and s in heading]
+        if shown:
+            return max(shown, key=len)
+    # The headline is the longest segment; site and channel names around it are short ('新浪财经').
     longest = max(segments, key=len)
     if all(len(s) <= _SITE_SEGMENT_MAX for s in segments if s is not longest):
         return longest
     return title
 
 
-def header_text(tree: HtmlElement, title: str | None) -> str:
-    """The page text from the headline on, where datelines and bylines are printed."""
-    anchor = None
-    probe = title[:8] if title else ""
-    for el in tree.iter("h1", "h2"):
-        if not probe or probe in el.text_content():
-            anchor = el
-            break
-    if anchor is not None:
-        nodes = anchor.xpath(f"(.//text() | following::text())[{_VISIBLE}][position() <= {HEADER_NODES}]")
-    else:
-        nodes = tree.xpath(f"//body//text()[{_VISIBLE}][position() <= {HEADER_NODES * 4}]")
-    text = " ".join(" ".join(nodes).split())
-    start = text.find(probe) if probe else -1
-    return text[max(start, 0) : max(start, 0) + HEADER_SCAN_CHARS]
+def clean_sitename(name: str | None) -> str | None:
+    """'网易版权所有' -> '网易'; a copyright line or a Twitter handle's '@' is not part of a name."""
+    name = (name or "").strip().lstrip("@").removesuffix("版权所有").strip()
+    return None if not name or _COPYRIGHT.search(name) else name
 
 
-def find_date(tree: HtmlElement, header: str, htmldate: str | None, now: datetime) -> tuple[str | None, str]:
-    """Publication date as ISO 8601 (with time when printed); never after `now`."""
+def header_text(lines: list[str], title: str | None, text: str) -> str:
+    """Page text around the start of the article, one line per text node: where the headline,
+    dateline and byline are printed. From the last headline before the article when it is near."""
+    page = "\n".join(lines)
+    first = next((p for p in text.split("\n") if len(p.strip(" |")) >= 10), "").strip(" |")
+    body = page.find(first[:12]) if first else -1
+    probe = (title or "")[:10]
+    if body < 0:
+        start = max(page.find(probe), 0) if probe else 0
+        return page[start : start + HEADER_BEFORE + HEADER_AFTER]
+    start = max(body - HEADER_BEFORE, 0)
+    headline = page.rfind(probe, start, body) if probe else -1
+    return page[max(headline, start) : body + HEADER_AFTER]
+
+
+def find_date(
+    meta_dates: list[str], header: str, htmldate: str | None, now: datetime
+) -> tuple[str | None, str]:
+    """Publication date, never after `now`: page metadata, else the dateline, else htmldate's guess.
+    A date without a time takes the time printed with the same date in the dateline."""
     latest = now + timedelta(days=1)
-    candidates = [(v, "meta") for v in tree.xpath(_META_DATE_XPATH)]
-    candidates.append((header, "header-text"))
-    candidates.append((htmldate or "", "htmldate"))
-    for value, source in candidates:
-        parsed = parse_date(str(value))
+    printed = [d for d in _dates_in(header) if d.value.replace(tzinfo=None) <= latest]
+    candidates = [(parse_date(v), "meta") for v in meta_dates]
+    candidates += [(printed[0] if printed else None, "header-text"), (parse_date(htmldate), "htmldate")]
+    for parsed, source in candidates:
         if parsed is None or parsed.value.replace(tzinfo=None) > latest:
             continue
-        if source == "meta":
-            return str(value).strip(), source
-        return parsed.value.isoformat() if parsed.has_time else parsed.date_key, source
+        if not parsed.has_time:
+            timed = [d for d in printed if d.has_time and d.date_key == parsed.date_key]
+            if timed:
+                parsed, source = timed[0], f"{source}+header-text"
+        return (parsed.value.isoformat() if parsed.has_time else parsed.date_key), source
     return None, ""
 
 
-def find_authors(header: str, meta_author: str | None) -> tuple[list[str] | None, str]:
-    """Byline after the headline (作者：/记者/文/By), else the page's author metadata."""
-    match = _BYLINE.search(header)
-    if match:
-        names = re.split(r"[ 、，,]+", match.group("zh") or match.group("en") or "")
-        names = [n for n in names if n] if match.group("zh") else [match.group("en")]
-        if names:
+def _dates_in(text: str) -> list[ParsedDate]:
+    found: list[ParsedDate] = []
+    while (span := date_span(text)) is not None:
+        if (parsed := parse_date(text[span[0] : span[1]])) is not None:
+            found.append(parsed)
+        text = text[span[1] :]
+    return found
+
+
+def find_authors(
+    header: str, text: str, meta_author: str | None, sitename: str | None = None
+) -> tuple[list[str] | None, str]:
+    """Byline near the headline (作者：/记者/文/By), else the author metadata (unless it names the
+    site), else a byline closing the article ('本报记者 张三', '（张三 北京报道）')."""
+    for found in _BYLINE.finditer(header):
+        if names := _names(found.group("zh") or found.group("bracket") or found.group("en")):
             return names, "byline"
-    if meta_author:
-        names = [n.strip() for n in re.split(r"[;；]", meta_author) if n.strip()]
-        return names or None, "trafilatura"
+    if meta_author and (names := [n for n in _names(meta_author) if n != sitename]):
+        return names, "meta"
+    for line in reversed(text.rsplit("\n", 3)[-3:]):
+        line = line.strip(" |\u3000□■")
+        match = _CLOSING_BYLINE.search(line) or _BYLINE.search(line)
+        if match and (names := _names(match.group("zh") or match.groupdict().get("en"))):
+            return names, "closing-byline"
     return None, ""
 
 
-def _first_text(tree: HtmlElement, xpath: str) -> str:
-    try:
-        hits = tree.xpath(xpath)
-    except etree.XPathError:
-        return ""
-    for hit in hits:
-        value = hit if isinstance(hit, str) else hit.text_content()
-        value = " ".join(str(value).split())
-        if value:
-            return value
-    return ""
+def _names(value: str | None) -> list[str]:
+    """Person names in a byline; organisations, domains and one-letter noise dropped."""
+    names = [n for n in split_names((value or "").replace("\u3000", " ")) if looks_like_person(n)]
+    return [n for n in names if len(n) > 1 and not _NOT_A_PERSON.search(n) and not _NOT_A_NAME.search(n)]
+
+
+def _head_fields(tree: HtmlElement) -> dict[str, str]:
+    """First <h1>, <title>, og:title/site_name/url, canonical link and language, in one pass."""
+    fields: dict[str, str] = {}
+    root = tree.getroottree().getroot()
+    if root.get("lang"):
+        fields["lang"] = root.get("lang", "").strip()
+    for el in tree.iter("title", "meta", "link", "h1"):
+        if el.tag in ("title", "h1"):
+            key, value = el.tag, el.text_content()
+        elif el.tag == "link":
+            key, value = ("canonical", el.get("href", "")) if el.get("rel") == "canonical" else ("", "")
+        else:
+            key = el.get("property") or (el.get("http-equiv") or "").lower()
+            value = el.get("content", "")
+        value = " ".join((value or "").split())
+        if key and value and key not in fields:
+            fields[key] = value
+    return fields

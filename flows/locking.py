@@ -1,4 +1,6 @@
-"""The single-writer guard: one flow run at a time writes the DuckDB warehouse.
+"""How writing runs coordinate: the single-writer guard, and the event that says articles landed.
+
+The guard: one flow run at a time writes the DuckDB warehouse.
 
 DuckDB lets one process hold a file for writing; `warehouse.open_connection` already waits while another
 process holds it, but only for `lock_timeout_s`, and only per connection. On a Prefect server the
@@ -13,6 +15,9 @@ Usage, around the writing part of a sync flow (once per run; nesting in the same
 
 Without a Prefect server (the embedded, ephemeral API of the quick start) there is nothing to share a
 slot with, so the guard does nothing and costs nothing; nor does it when the limit was never created.
+
+The event: an ingest run that landed articles emits `presswatch.articles.landed` (emit_articles_landed,
+after it left the guard); the `summaries` deployment in prefect.yaml is triggered by it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,6 +36,8 @@ WAREHOUSE_LIMIT = "presswatch-warehouse"
 CREATE_LIMIT_COMMAND = f"prefect gcl create {WAREHOUSE_LIMIT} --limit 1"
 # The slot's lease is renewed in the background every 3/4 of this; a crashed holder frees it after this.
 LEASE_SECONDS = 300.0
+ARTICLES_LANDED_EVENT = "presswatch.articles.landed"
+WAREHOUSE_RESOURCE_PREFIX = "presswatch.warehouse."
 
 # True while this run (thread or task launched from it) holds the slot: a nested guard must not wait for
 # a slot its own run holds (limit 1 would deadlock).
@@ -112,3 +120,26 @@ def warehouse_writer(timeout_seconds: float | None = None, name: str = WAREHOUSE
             yield True
         finally:
             _held.reset(token)
+
+
+def warehouse_resource(db_path: str | Path) -> dict[str, str]:
+    """The warehouse as a Prefect event resource: presswatch.warehouse.<file stem>."""
+    path = Path(db_path)
+    return {
+        "prefect.resource.id": f"{WAREHOUSE_RESOURCE_PREFIX}{path.stem}",
+        "prefect.resource.name": str(path),
+    }
+
+
+def emit_articles_landed(db_path: str | Path, landed: int, flow_run_id: str | None = None) -> bool:
+    """Announce that a run landed new articles (summaries are triggered by it). Returns whether emitted."""
+    if landed <= 0:
+        return False
+    from prefect.events import emit_event
+
+    payload: dict[str, object] = {"landed": landed, "db_path": str(db_path)}
+    if flow_run_id:
+        payload["flow_run_id"] = flow_run_id
+    return (
+        emit_event(ARTICLES_LANDED_EVENT, resource=warehouse_resource(db_path), payload=payload) is not None
+    )

@@ -1,8 +1,7 @@
 """The ingest flow: discover -> read -> extract -> validate -> land -> summarize, in batches.
 
-Thin Prefect wrappers around pure stage functions. Tasks work on batches of documents, never one
-document each (Prefect's per-task overhead and its SQLite API both suffer from fine-grained tasks);
-retries only on I/O.
+Orchestration only: the stages are tasks in flows/tasks.py over pure functions; this module decides the
+order, holds the warehouse's writer slot, counts outcomes and publishes what the operator reads.
 """
 
 from __future__ import annotations
@@ -10,21 +9,29 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows import artifacts, warehouse
-from flows.extraction_pool import extract_many
+from flows import artifacts
 from flows.feed_tasks import documents_from_polls, poll_feeds, record_polls
 from flows.feeds import load_feed_configs, select_feeds
-from flows.records import Article, RawDocument, Rejection, sha256_hex
+from flows.locking import emit_articles_landed, warehouse_writer
+from flows.records import RawDocument, Rejection
 from flows.settings import get_settings
-from flows.sources import discover_files, read_file
+from flows.tasks import (
+    data_docs,
+    discover,
+    extract_batch,
+    finish,
+    land,
+    prepare_warehouse,
+    read_batch,
+    unknown_only,
+    validate_batch,
+)
 
 COUNT_KEYS = ("inputs_seen", "landed", "duplicates", "quarantined")
 OUTCOME_COUNTER = {"landed": "landed", "duplicate": "duplicates", "quarantined": "quarantined"}
@@ -48,147 +55,6 @@ def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 def _run_id() -> str:
     return str(flow_run.id) if flow_run.id else f"local-{uuid.uuid4()}"
-
-
-@task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def prepare_warehouse(db_path: str, run_id: str, flow_name: str, params: dict[str, Any]) -> None:
-    with warehouse.connection(db_path) as con:
-        applied = warehouse.migrate(con)
-        warehouse.refresh_views(con)
-        warehouse.start_run(con, run_id, flow_name, params, datetime.now(UTC))
-    if applied:
-        get_run_logger().info("applied migrations: %s", ", ".join(applied))
-
-
-@task(name="discover-files", cache_policy=NO_CACHE)
-def discover(seeds_dir: str) -> list[str]:
-    return [str(p) for p in discover_files(Path(seeds_dir))]
-
-
-@task(name="read-files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def read_batch(paths: list[str]) -> tuple[list[RawDocument], list[Rejection]]:
-    raws: list[RawDocument] = []
-    unreadable: list[Rejection] = []
-    for path in paths:
-        try:
-            raws.append(read_file(Path(path)))
-        except OSError as exc:
-            # No bytes to keep: quarantined under the path's own hash, and tried again next run.
-            sha = sha256_hex(f"unreadable:{path}".encode())
-            unreadable.append(Rejection(path, sha, "read", [f"cannot read file: {exc}"]))
-    return raws, unreadable
-
-
-@task(name="skip-known-documents", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def unknown_only(db_path: str, raws: list[RawDocument]) -> list[RawDocument]:
-    """Documents already in the warehouse are not extracted again (re-runs cost a hash and a lookup)."""
-    with warehouse.connection(db_path, read_only=False) as con:
-        known = warehouse.known_for(con, [r.sha256 for r in raws]).documents
-    return [r for r in raws if r.sha256 not in known]
-
-
-@task(name="extract-batch", cache_policy=NO_CACHE)
-def extract_batch(raws: list[RawDocument], workers: int, max_bytes: int) -> dict[str, Article | Rejection]:
-    return extract_many(raws, workers=workers, max_bytes=max_bytes)
-
-
-@task(name="validate-batch", cache_policy=NO_CACHE)
-def validate_batch(
-    raws: list[RawDocument],
-    results: dict[str, Article | Rejection],
-) -> tuple[dict[str, Article | Rejection], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
-    """Both suites over the batch: raw documents, then extracted articles. Blocked rows become Rejections."""
-    import pandas as pd
-
-    from flows.validate import validate_articles, validate_documents
-
-    checked: dict[str, Article | Rejection] = dict(results)
-    docs = {r.sha256: r for r in raws if r.sha256 in results}
-    frame = pd.DataFrame(
-        [
-            {
-                "row_id": sha,
-                "source": raw.source,
-                "byte_size": len(raw.data),
-                **dict(zip(("format", "encoding"), _format_of(results[sha]), strict=True)),
-            }
-            for sha, raw in docs.items()
-        ]
-    )
-    doc_outcome = validate_documents(frame)
-    articles = [r for r in results.values() if isinstance(r, Article)]
-    art_outcome = validate_articles(articles, now=datetime.now(UTC)) if articles else None
-    blocked = dict(doc_outcome.blocked)
-    for sha, issues in (art_outcome.blocked if art_outcome else {}).items():
-        blocked.setdefault(sha, []).extend(issues)
-    for sha, issues in blocked.items():
-        prior = results[sha]
-        reasons = [f"{i.expectation}({i.column})" if i.column else i.expectation for i in issues]
-        observed = {f"{i.expectation}:{i.column}": i.observed for i in issues}
-        if isinstance(prior, Rejection):
-            # Extraction already refused it; the suite's findings are added, the earlier stage kept.
-            prior.reasons.extend(r for r in reasons if r not in prior.reasons)
-            prior.observed.update(observed)
-            continue
-        fmt, enc = _format_of(prior)
-        checked[sha] = Rejection(
-            prior.source, sha, "validate", reasons, {"format": fmt, "encoding": enc} | observed
-        )
-    warnings: dict[str, list[dict[str, Any]]] = {}
-    for outcome in (doc_outcome, art_outcome):
-        for sha, issues in (outcome.warnings if outcome else {}).items():
-            warnings.setdefault(sha, []).extend(
-                {"expectation": i.expectation, "column": i.column, "observed": i.observed} for i in issues
-            )
-    rows = [vars(r) for o in (doc_outcome, art_outcome) if o for r in o.results]
-    return checked, warnings, rows
-
-
-def _format_of(result: Article | Rejection) -> tuple[str | None, str | None]:
-    if isinstance(result, Article):
-        return result.format, result.encoding
-    return result.observed.get("format"), result.observed.get("encoding")
-
-
-@task(name="land-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def land(
-    db_path: str,
-    raws: list[RawDocument],
-    results: dict[str, Article | Rejection],
-    warnings: dict[str, list[dict[str, Any]]],
-    validation_rows: list[dict[str, Any]],
-    run_id: str,
-    unreadable: list[Rejection],
-) -> list[tuple[str, str, str]]:
-    from flows.extract import EXTRACTOR_VERSION
-
-    formats = {sha: _format_of(r) for sha, r in results.items()}
-    now = datetime.now(UTC)
-    with warehouse.connection(db_path) as con:
-        plan = warehouse.land_batch(
-            con,
-            raws,
-            results,
-            formats=formats,
-            warnings=warnings,
-            flow_run_id=run_id,
-            now=now,
-            extractor_version=EXTRACTOR_VERSION,
-            unreadable=unreadable,
-        )
-        warehouse.record_validation(con, run_id, validation_rows, now)
-    return [(o.source, o.outcome, o.detail) for o in plan.outcomes]
-
-
-@task(name="summarize-run", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def finish(db_path: str, run_id: str, counts: dict[str, int], status: str) -> tuple[list[Any], list[Any]]:
-    with warehouse.connection(db_path) as con:
-        warehouse.finish_run(con, run_id, counts, status, datetime.now(UTC))
-        per_outlet = con.execute(
-            "SELECT outlet, sum(articles)::INTEGER FROM articles_per_day_outlet GROUP BY outlet ORDER BY 2 DESC, 1"
-        ).fetchall()
-        per_day = con.execute("SELECT day, outlet, articles FROM articles_per_day_outlet").fetchall()
-    return per_outlet, per_day
 
 
 def process_documents(
@@ -243,23 +109,26 @@ def ingest_flow(
         "files": include_files,
         "feeds_on": include_feeds,
     }
-    prepare_warehouse(db, run_id, "presswatch-ingest", params)
+    with warehouse_writer():
+        prepare_warehouse(db, run_id, "presswatch-ingest", params)
 
-    status = "failed"
-    try:
-        if include_files:
-            paths = discover(seeds)
-            logger.info("discovered %d input files under %s", len(paths), seeds)
-            for batch in _batches(paths, size):
-                raws, unreadable = read_batch(batch)
-                _tally(
-                    summary,
-                    process_documents(db, raws, run_id, n_workers, settings.max_input_bytes, unreadable),
-                )
-        if include_feeds:
-            configs = select_feeds(load_feed_configs(settings.feeds_path), feeds or [])
-            if configs:
-                polls = poll_feeds(configs, db)
+    # Network I/O happens before taking the writer slot, so a slow site never holds up other writers.
+    configs = select_feeds(load_feed_configs(settings.feeds_path), feeds or []) if include_feeds else []
+    polls = poll_feeds(configs, db) if configs else []
+
+    with warehouse_writer():
+        status = "failed"
+        try:
+            if include_files:
+                paths = discover(seeds)
+                logger.info("discovered %d input files under %s", len(paths), seeds)
+                for batch in _batches(paths, size):
+                    raws, unreadable = read_batch(batch)
+                    outcomes = process_documents(
+                        db, raws, run_id, n_workers, settings.max_input_bytes, unreadable
+                    )
+                    _tally(summary, outcomes)
+            if polls:
                 docs = documents_from_polls(polls)
                 logger.info("polled %d feed(s): %d new entries to ingest", len(polls), len(docs))
                 for batch in _batches(docs, size):
@@ -267,10 +136,14 @@ def ingest_flow(
                 # Last: an entry is only marked seen once its document is stored.
                 record_polls(db, polls, run_id)
                 summary.feeds = [(p.config.name, p.status, p.new_entries, p.error) for p in polls]
-        status = "completed"
-    finally:
-        summary.per_outlet, summary.per_day_outlet = finish(db, run_id, summary.counts, status)
+            status = "completed"
+        finally:
+            summary.per_outlet, summary.per_day_outlet = finish(db, run_id, summary.counts, status)
+            # In `finally`, so a failed run still clears its collected results from the next run's docs.
+            docs_index = data_docs(run_id)
     artifacts.publish_run_summary(summary)
+    artifacts.publish_validation(db, run_id, docs_index)
+    emit_articles_landed(db, summary.counts["landed"], run_id)
     return summary
 
 

@@ -12,19 +12,12 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import warehouse
-from flows.pipeline import (
-    OUTCOME_COUNTER,
-    RunSummary,
-    _batches,
-    _run_id,
-    extract_batch,
-    finish,
-    prepare_warehouse,
-    validate_batch,
-)
+from flows import artifacts, warehouse
+from flows.locking import warehouse_writer
+from flows.pipeline import OUTCOME_COUNTER, RunSummary, _batches, _run_id
 from flows.records import Article, RawDocument, Rejection
 from flows.settings import get_settings
+from flows.tasks import data_docs, extract_batch, finish, prepare_warehouse, validate_batch
 
 
 @task(name="read-quarantine", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -62,21 +55,23 @@ def reprocess_flow(
     db = str(db_path or settings.db_path)
     run_id = _run_id()
     summary = RunSummary(flow_run_id=run_id, db_path=db)
-    prepare_warehouse(db, run_id, "presswatch-reprocess", {"db_path": db, "limit": limit})
-    raws = read_quarantine(db, limit)
-    status = "failed"
-    try:
-        for batch in _batches(raws, settings.batch_size):
-            results = extract_batch(batch, workers or settings.workers, settings.max_input_bytes)
-            results, warnings, validation_rows = validate_batch(batch, results)
-            outcomes = release(db, batch, results, warnings, validation_rows, run_id)
-            summary.outcomes.extend(outcomes)
-        for _, outcome, _ in summary.outcomes:
-            summary.counts[OUTCOME_COUNTER[outcome]] += 1
-        summary.counts["inputs_seen"] = len(summary.outcomes)
-        status = "completed"
-    finally:
-        summary.per_outlet, summary.per_day_outlet = finish(db, run_id, summary.counts, status)
+    with warehouse_writer():
+        prepare_warehouse(db, run_id, "presswatch-reprocess", {"db_path": db, "limit": limit})
+        raws = read_quarantine(db, limit)
+        status = "failed"
+        try:
+            for batch in _batches(raws, settings.batch_size):
+                results = extract_batch(batch, workers or settings.workers, settings.max_input_bytes)
+                results, warnings, validation_rows = validate_batch(batch, results)
+                summary.outcomes.extend(release(db, batch, results, warnings, validation_rows, run_id))
+            for _, outcome, _ in summary.outcomes:
+                summary.counts[OUTCOME_COUNTER[outcome]] += 1
+            summary.counts["inputs_seen"] = len(summary.outcomes)
+            status = "completed"
+        finally:
+            summary.per_outlet, summary.per_day_outlet = finish(db, run_id, summary.counts, status)
+            docs_index = data_docs(run_id)
+    artifacts.publish_validation(db, run_id, docs_index)
     get_run_logger().info(
         "re-processed %d quarantined documents: %d released, %d duplicates, %d still quarantined",
         summary.counts["inputs_seen"], summary.counts["landed"], summary.counts["duplicates"],

@@ -37,8 +37,27 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
 # Keys of a prefect.yaml deployment that mean something only to `prefect deploy` and a worker.
 WORKER_ONLY_KEYS = {"work_pool", "build", "push", "pull", "version", "version_type"}
-SERVED_KEYS = {"name", "entrypoint", "description", "tags", "parameters", "schedules", "concurrency_limit", "triggers"}
-SCHEDULE_KEYS = {"interval", "cron", "rrule", "timezone", "anchor_date", "day_or", "active", "parameters", "slug"}
+SERVED_KEYS = {
+    "name",
+    "entrypoint",
+    "description",
+    "tags",
+    "parameters",
+    "schedules",
+    "concurrency_limit",
+    "triggers",
+}
+SCHEDULE_KEYS = {
+    "interval",
+    "cron",
+    "rrule",
+    "timezone",
+    "anchor_date",
+    "day_or",
+    "active",
+    "parameters",
+    "slug",
+}
 
 log = logging.getLogger("presswatch.serve")
 

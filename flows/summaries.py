@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from flows.figures import Figure, ValueGroup, find_conflicts, group_values
 from flows.searches import DEFAULT_SEARCHES, SavedSearch, load_searches, search_hits
 from flows.stories import StoryAssignment, StoryInput, minhash_signature
 from flows.terms import article_terms
@@ -177,6 +176,26 @@ def shutdown_pool() -> None:
 atexit.register(shutdown_pool)
 
 
+_WARM_UP = {
+    "article_id": "warm-up",
+    "title": "DeepSeek",
+    "text": "英伟达股价下跌17%，市值蒸发5890亿美元。",
+    "outlet": None,
+}
+
+
+def _warm(config: AnalysisConfig) -> None:
+    for step in STEPS:
+        analyse(step, [_WARM_UP], config)
+
+
+def warm_pool(workers: int, config: AnalysisConfig) -> None:
+    """Start the workers and load their dictionaries (jieba, watchlist) now, e.g. before timing them."""
+    if workers > 1:
+        list(_get_pool(workers).map(_warm, [config] * workers * 2))
+    _warm(config)
+
+
 def _merge(parts: Iterable[Columns]) -> Columns:
     merged: Columns = {}
     for part in parts:
@@ -227,85 +246,3 @@ def member_rows(assignments: Iterable[StoryAssignment]) -> Columns:
         for key in out:
             out[key].append(getattr(a, key))
     return out
-
-
-# ---- figures ---------------------------------------------------------------------------------------------
-
-
-def comparison_rows(records: Iterable[dict[str, Any]]) -> list[tuple[str, str | None, Figure]]:
-    """(article_id, outlet, Figure) rows for find_conflicts, from figures table records."""
-    return [
-        (
-            r["article_id"],
-            r.get("outlet"),
-            Figure(
-                value=float(r["value"]),
-                unit=r["unit"],
-                quantity=r["quantity"],
-                subject=r.get("subject"),
-                approx=bool(r.get("approx")),
-                qualifier=r.get("qualifier"),
-                raw=r.get("raw") or "",
-                sentence=r.get("sentence") or "",
-                start=int(r.get("start") or 0),
-            ),
-        )
-        for r in records
-    ]
-
-
-def _group_key(quantity: str, subject: str | None, unit: str) -> tuple[str, str, str]:
-    return quantity, subject or "", unit
-
-
-ReportCounts = dict[tuple[str, str, str | None, float, str | None], int]
-
-
-def _articles_reporting(g: ValueGroup, counts: ReportCounts | None) -> int:
-    """Articles behind a value group; rows without a subject may have joined the subject's group."""
-    if counts is None:
-        return len(g.article_ids)
-    subjects = {g.subject, None}
-    return sum(
-        counts.get((g.quantity, g.unit, s, g.value, o), 0) for o in g.outlets for s in subjects
-    ) or len(g.article_ids)
-
-
-_VALUE_COLUMNS = (
-    "quantity", "subject", "unit", "value", "n_articles", "n_outlets", "outlets", "article_ids", "raws", "conflicted",
-)  # fmt: skip
-_CONFLICT_COLUMNS = (
-    "quantity", "subject", "unit", "value_list", "min_value", "max_value", "spread", "n_values", "n_articles",
-    "n_outlets", "outlets", "article_ids",
-)  # fmt: skip
-
-
-def ledger_frames(
-    rows: list[tuple[str, str | None, Figure]], counts: ReportCounts | None = None, rel_tolerance: float = 0.0
-) -> tuple[Columns, Columns]:
-    """(figure_values, figure_conflicts) column dicts: every reported value with who reported it, and
-    every quantity reported with different values, with its spread. `counts` gives the articles behind
-    each (quantity, unit, subject, value, outlet) when rows were collapsed to one per outlet."""
-    conflicts = find_conflicts(rows, rel_tolerance)
-    conflicted = {_group_key(c.quantity, c.subject, c.unit) for c in conflicts}
-    values: Columns = {k: [] for k in _VALUE_COLUMNS}
-    for g in group_values(rows, rel_tolerance):
-        record = {
-            "quantity": g.quantity, "subject": g.subject, "unit": g.unit, "value": g.value,
-            "n_articles": _articles_reporting(g, counts), "n_outlets": len(g.outlets), "outlets": g.outlets,
-            "article_ids": g.article_ids, "raws": g.raws,
-            "conflicted": _group_key(g.quantity, g.subject, g.unit) in conflicted,
-        }  # fmt: skip
-        for key in _VALUE_COLUMNS:
-            values[key].append(record[key])
-    out: Columns = {k: [] for k in _CONFLICT_COLUMNS}
-    for c in conflicts:
-        record = {
-            "quantity": c.quantity, "subject": c.subject, "unit": c.unit, "value_list": list(c.values),
-            "min_value": c.min, "max_value": c.max, "spread": None if math.isinf(c.spread) else c.spread,
-            "n_values": len(c.values), "n_articles": sum(_articles_reporting(g, counts) for g in c.groups),
-            "n_outlets": len(c.outlets), "outlets": c.outlets, "article_ids": c.article_ids,
-        }  # fmt: skip
-        for key in _CONFLICT_COLUMNS:
-            out[key].append(record[key])
-    return values, out

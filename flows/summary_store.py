@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from flows import summaries, warehouse
+from flows import ledger, summaries, warehouse
 from flows.stories import group_stories
 
 STEP_TABLES = {
@@ -71,12 +71,6 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     except Exception:
         con.execute("ROLLBACK")
         raise
-
-
-def replace_table(con: duckdb.DuckDBPyConnection, table: str, columns: summaries.Columns) -> None:
-    with transaction(con):
-        con.execute(f"DELETE FROM {table}")
-        _write_frame(con, table, columns)
 
 
 # ---- per-article analyses ---------------------------------------------------------------------------------
@@ -206,30 +200,57 @@ def rebuild_stories(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {"articles": len(assignments), "stories": int(n_stories), "stories_with_copies": int(n_shared)}
 
 
+# Articles and stories behind each reported value and each conflict, counted over all figure rows (the
+# comparison saw one row per outlet). A row without a subject counts for the subject it may have joined.
+_COUNT_REPORTS = """
+UPDATE {table} AS v SET n_articles = s.n_articles{stories}
+FROM (
+    SELECT g.quantity, g.unit, g.subject, g.{value} AS key, count(DISTINCT f.article_id) AS n_articles,
+           count(DISTINCT coalesce(m.story_id, f.article_id)) AS n_stories
+    FROM {table} g
+    JOIN figures f ON f.quantity = g.quantity AND f.unit = g.unit AND {value_match}
+        AND (f.subject IS NOT DISTINCT FROM g.subject OR f.subject IS NULL)
+    JOIN summary_articles a ON a.article_id = f.article_id AND list_contains(g.outlets, a.outlet)
+    LEFT JOIN story_members m ON m.article_id = f.article_id
+    GROUP BY ALL
+) AS s
+WHERE s.quantity = v.quantity AND s.unit = v.unit AND s.key = v.{value} AND s.subject IS NOT DISTINCT FROM v.subject
+"""
+_COUNT_VALUE_REPORTS = _COUNT_REPORTS.format(
+    table="figure_values", value="value", value_match="f.value = g.value", stories=", n_stories = s.n_stories"
+)
+_COUNT_CONFLICT_REPORTS = _COUNT_REPORTS.format(
+    table="figure_conflicts",
+    value="value_list",
+    value_match="list_contains(g.value_list, f.value)",
+    stories="",
+)
+
+
 def rebuild_ledger(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The figures ledger over one row per (quantity, unit, subject, value, outlet): who said what.
 
     Collapsing to outlets first keeps the comparison small however many articles repeat a figure; the
-    article count of each value comes back from the same SQL.
+    articles and stories behind each value are counted afterwards in SQL.
     """
     records = _rows(
         con.execute(
             "SELECT f.quantity, f.unit, f.subject, f.value, a.outlet,"
             " arg_min(f.article_id, coalesce(a.published_utc, a.landed_at)) AS article_id,"
-            " arg_min(f.raw, coalesce(a.published_utc, a.landed_at)) AS raw,"
-            " count(DISTINCT f.article_id) AS n_articles"
+            " arg_min(f.raw, coalesce(a.published_utc, a.landed_at)) AS raw"
             " FROM figures f JOIN summary_articles a USING (article_id)"
             " WHERE f.quantity <> 'other'"
             " GROUP BY f.quantity, f.unit, f.subject, f.value, a.outlet"
             " ORDER BY f.quantity, f.unit, f.subject NULLS LAST, f.value, a.outlet"
         )
     )
-    counts = {
-        (r["quantity"], r["unit"], r["subject"], r["value"], r["outlet"]): r["n_articles"] for r in records
-    }
-    values, conflicts = summaries.ledger_frames(summaries.comparison_rows(records), counts)
-    replace_table(con, "figure_values", values)
-    replace_table(con, "figure_conflicts", conflicts)
+    values, conflicts = ledger.ledger_frames(ledger.comparison_rows(records))
+    with transaction(con):
+        for table, columns in (("figure_values", values), ("figure_conflicts", conflicts)):
+            con.execute(f"DELETE FROM {table}")
+            _write_frame(con, table, columns)
+        con.execute(_COUNT_VALUE_REPORTS)
+        con.execute(_COUNT_CONFLICT_REPORTS)
     return {"values": len(values["value"]), "conflicts": len(conflicts["quantity"])}
 
 

@@ -16,7 +16,7 @@ from prefect.client.schemas.objects import ConcurrencyLimitStrategy
 from prefect.client.schemas.schedules import IntervalSchedule
 from prefect.flows import load_flow_from_entrypoint
 
-from flows.locking import warehouse_writer
+from flows.locking import ARTICLES_LANDED_EVENT, emit_articles_landed, warehouse_resource, warehouse_writer
 from flows.serve import runner_deployments, schedule_from_spec, triggers_from_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,12 @@ def _flow(entrypoint: str, monkeypatch: pytest.MonkeyPatch) -> Flow[..., Any]:
 def test_prefect_yaml_validates_against_prefects_own_model():
     model = PrefectYamlModel.model_validate(CONFIG)
     assert [d.name for d in model.deployments] == list(DEPLOYMENTS)
-    assert {"ingest-seeds", "summaries"} <= set(DEPLOYMENTS)
+    assert set(DEPLOYMENTS) == {"ingest-seeds", "poll-feeds", "summaries"}
+
+
+def test_seeds_and_feeds_are_ingested_by_separate_deployments():
+    assert DEPLOYMENTS["ingest-seeds"]["parameters"] == {"include_feeds": False}
+    assert DEPLOYMENTS["poll-feeds"]["parameters"] == {"include_files": False}
 
 
 def test_flows_run_in_the_folder_they_were_deployed_from():
@@ -77,8 +82,9 @@ def test_schedules_are_valid_and_no_more_often_than_every_15_minutes(name: str):
         assert spec.get("slug"), "a slug keeps the schedule's identity across re-deploys"
 
 
-def test_cadence_is_15_minutes_for_seeds_and_hourly_for_summaries():
+def test_cadence_is_15_minutes_for_seeds_30_for_feeds_and_hourly_for_summaries():
     assert [s["interval"] for s in DEPLOYMENTS["ingest-seeds"]["schedules"]] == [900]
+    assert [s["interval"] for s in DEPLOYMENTS["poll-feeds"]["schedules"]] == [1800]
     assert [s["interval"] for s in DEPLOYMENTS["summaries"]["schedules"]] == [3600]
 
 
@@ -97,9 +103,12 @@ def test_every_deployment_goes_to_the_presswatch_process_pool():
 
 def test_summaries_run_when_an_ingest_lands_new_articles():
     (trigger,) = triggers_from_spec("summaries", DEPLOYMENTS["summaries"]["triggers"])
-    assert trigger.expect == {"presswatch.articles.landed"}
+    assert trigger.expect == {ARTICLES_LANDED_EVENT}
     assert trigger.enabled and trigger.threshold == 1
-    assert trigger.match.root["prefect.resource.id"] == "presswatch.warehouse.*"
+    # The resource an ingest run's event names matches the trigger's pattern.
+    pattern = trigger.match.root["prefect.resource.id"]
+    assert isinstance(pattern, str) and pattern.endswith("*")
+    assert warehouse_resource("/data/presswatch.duckdb")["prefect.resource.id"].startswith(pattern[:-1])
 
 
 def test_served_deployments_are_the_deployed_ones():
@@ -134,3 +143,7 @@ def test_warehouse_writer_without_a_server_does_nothing_and_starts_no_api():
         assert (held, nested) == (False, False)
     # No embedded API was started for it (that takes 20-30 s on this machine).
     assert time.monotonic() - started < 2
+
+
+def test_no_event_when_nothing_landed():
+    assert emit_articles_landed("/tmp/presswatch.duckdb", 0) is False

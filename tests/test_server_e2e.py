@@ -1,12 +1,11 @@
-"""Scheduled operation end to end: a real Prefect server, the project's prefect.yaml deployed to it, a
-process worker running the flows, the warehouse in a temp DuckDB file.
+"""Scheduled operation end to end: a real Prefect server, the project's prefect.yaml deployed to it as an
+operator would, a process worker running the flows, the warehouse in a temp DuckDB file.
 
-Slow (server start 10-25 s, first flow run ~30 s on 2 cores): deselect with -m "not server".
+Slow (server start 10-50 s, a flow run 30-50 s on 2 busy cores): deselect with -m "not server".
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import shutil
 import threading
@@ -26,13 +25,15 @@ from prefect.events.filters import EventFilter, EventNameFilter
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect_server import PrefectServer
 
-from flows.locking import WAREHOUSE_LIMIT, warehouse_writer
+from flows.locking import WAREHOUSE_LIMIT, emit_articles_landed, warehouse_writer
+from flows.serve import ensure_warehouse_limit
 
-pytestmark = [pytest.mark.server, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.server, pytest.mark.timeout(480)]
 
 ROOT = Path(__file__).resolve().parent.parent
 POOL = "presswatch-pool"
 INGEST = "presswatch-ingest/ingest-seeds"
+FEEDS = "presswatch-ingest/poll-feeds"
 SUMMARIES = "presswatch-summaries/summaries"
 SLOT_EVENTS = ["prefect.concurrency-limit.acquired", "prefect.concurrency-limit.released"]
 # Short waits for a busy slot on the test server (production keeps the 30 s defaults).
@@ -44,14 +45,15 @@ FAST_SLOTS = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A server with the work pool and the warehouse's global concurrency limit; stopped at the end."""
     base = tmp_path_factory.mktemp("prefect-server")
     srv = PrefectServer(home=base / "home", log_dir=base / "logs")
     try:
         seconds = srv.start(**FAST_SLOTS)
         print(f"prefect server healthy after {seconds:.1f} s")
         srv.cli("work-pool", "create", POOL, "--type", "process")
-        srv.cli("global-concurrency-limit", "create", WAREHOUSE_LIMIT, "--limit", "1")
         with temporary_settings(updates={PREFECT_API_URL: srv.api_url}):
+            assert ensure_warehouse_limit() is True  # what `prefect gcl create ... --limit 1` does
             yield srv
     finally:
         srv.stop()
@@ -69,8 +71,8 @@ def warehouse_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def deployed(server: PrefectServer, warehouse_dir: Path) -> PrefectServer:
-    """prefect.yaml deployed as an operator would, and one worker whose runs use the temp warehouse."""
-    server.cli("--no-prompt", "deploy", "--all", cwd=ROOT)
+    """prefect.yaml deployed from the project folder, and one worker whose runs use the temp warehouse."""
+    # Started first: it boots while the deploy runs.
     server.start_worker(
         POOL,
         cwd=warehouse_dir,
@@ -78,10 +80,13 @@ def deployed(server: PrefectServer, warehouse_dir: Path) -> PrefectServer:
         PRESSWATCH_SEEDS=str(warehouse_dir / "seeds"),
         PRESSWATCH_WORKERS="1",
     )
+    started = time.monotonic()
+    server.cli("--no-prompt", "deploy", "--all", cwd=ROOT)
+    print(f"prefect deploy --all: {time.monotonic() - started:.1f} s")
     return server
 
 
-def _wait_final(run_ids: list[UUID], server: PrefectServer, timeout_s: float = 240) -> list[FlowRun]:
+def _wait_final(run_ids: list[UUID], server: PrefectServer, timeout_s: float = 300) -> list[FlowRun]:
     deadline = time.monotonic() + timeout_s
     with get_client(sync_client=True) as client:
         while True:
@@ -90,15 +95,13 @@ def _wait_final(run_ids: list[UUID], server: PrefectServer, timeout_s: float = 2
                 return runs
             if time.monotonic() > deadline:
                 states = [(r.name, r.state.name if r.state else None) for r in runs]
-                raise TimeoutError(
-                    f"runs not finished: {states}\n--- worker log:\n{server.log(f'worker-{POOL}')}"
-                )
+                log = server.log(f"worker-{POOL}")
+                raise TimeoutError(f"runs not finished: {states}\n--- worker log:\n{log}")
             time.sleep(1)
 
 
 def _trigger(name: str) -> UUID:
-    run = run_deployment(name, timeout=0)
-    return run.id
+    return run_deployment(name, timeout=0).id
 
 
 def _scalar(db: Path, sql: str, params: list[object] | None = None) -> object:
@@ -107,10 +110,54 @@ def _scalar(db: Path, sql: str, params: list[object] | None = None) -> object:
     return row[0] if row else None
 
 
-def test_deploy_creates_every_deployment_with_its_schedule(deployed: PrefectServer):
+def _artifact_keys(run_id: UUID) -> dict[str | None, str | None]:
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+    return {a.key: a.type for a in artifacts}
+
+
+def _triggered_run(deployment: str, since: datetime, timeout_s: float = 60) -> UUID:
+    """The first run of a deployment that an automation (not the scheduler) created after `since`."""
+    deadline = time.monotonic() + timeout_s
+    with get_client(sync_client=True) as client:
+        dep = client.read_deployment_by_name(deployment)
+        flt = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[dep.id]))
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(flow_run_filter=flt)
+            triggered = [r for r in runs if not r.auto_scheduled and r.created and r.created >= since]
+            if triggered:
+                return min(triggered, key=lambda r: r.created or since).id
+            time.sleep(1)
+    raise TimeoutError(f"no run of {deployment} was triggered within {timeout_s} s")
+
+
+def _slot_events(run_ids: list[UUID], timeout_s: float = 20) -> dict[UUID, list[tuple[str, datetime]]]:
+    """(event, time) of the warehouse slot's acquired/released events, per flow run that emitted them."""
+    wanted = {f"prefect.flow-run.{run_id}": run_id for run_id in run_ids}
+    deadline = time.monotonic() + timeout_s
+    with get_client(sync_client=True) as client:
+        while True:
+            page = client.read_events(filter=EventFilter(event=EventNameFilter(name=SLOT_EVENTS)), limit=50)
+            events = list(page.events)
+            while page.next_page:
+                page = client.read_events_page(str(page.next_page))
+                events += page.events
+            found: dict[UUID, list[tuple[str, datetime]]] = {}
+            for event in events:
+                if event.resource.get("prefect.resource.name") != WAREHOUSE_LIMIT:
+                    continue
+                for rel in event.related:
+                    if rel.id in wanted:
+                        found.setdefault(wanted[rel.id], []).append((event.event, event.occurred))
+            if all(len(found.get(r, [])) == 2 for r in run_ids) or time.monotonic() > deadline:
+                return found
+            time.sleep(1)
+
+
+def test_deploy_creates_every_deployment_with_its_schedule_and_trigger(deployed: PrefectServer):
     with get_client(sync_client=True) as client:
         deployments = {d.name: d for d in client.read_deployments()}
-        assert "ingest-seeds" in deployments
+        assert set(deployments) == {"ingest-seeds", "poll-feeds", "summaries"}
         ingest = deployments["ingest-seeds"]
         assert ingest.work_pool_name == POOL
         assert ingest.global_concurrency_limit is not None and ingest.global_concurrency_limit.limit == 1
@@ -118,18 +165,17 @@ def test_deploy_creates_every_deployment_with_its_schedule(deployed: PrefectServ
         assert ingest.concurrency_options.collision_strategy.value == "ENQUEUE"
         assert [s.schedule.interval.total_seconds() for s in ingest.schedules] == [900]  # type: ignore[union-attr]
         # The server's scheduler turns the schedule into future runs within seconds of the deploy.
+        flt = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[ingest.id]))
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            scheduled = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[ingest.id]))
-            )
-            if [r for r in scheduled if r.state and r.state.is_scheduled()]:
-                break
+        while not [
+            r for r in client.read_flow_runs(flow_run_filter=flt) if r.state and r.state.is_scheduled()
+        ]:
+            if time.monotonic() > deadline:
+                pytest.fail("the scheduler created no runs for ingest-seeds")
             time.sleep(1)
-        else:
-            pytest.fail("the scheduler created no runs for ingest-seeds")
-        summaries = deployments["summaries"]
-        automations = client.read_resource_related_automations(f"prefect.deployment.{summaries.id}")
+        automations = client.read_resource_related_automations(
+            f"prefect.deployment.{deployments['summaries'].id}"
+        )
         assert [a.name for a in automations] == ["summaries-after-new-articles"]
         assert automations[0].trigger.expect == {"presswatch.articles.landed"}  # type: ignore[union-attr]
 
@@ -139,105 +185,34 @@ def test_triggered_ingest_lands_the_seeds_and_publishes_its_summary(
 ):
     started = time.monotonic()
     (run,) = _wait_final([_trigger(INGEST)], deployed)
-    elapsed = time.monotonic() - started
+    print(f"first deployed ingest run: {time.monotonic() - started:.1f} s from trigger to Completed")
     assert run.state is not None and run.state.is_completed(), run.state
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
-    kinds = {a.key: a.type for a in artifacts}
-    assert kinds.get("ingest-summary") == "markdown"
+    assert _artifact_keys(run.id).get("ingest-summary") == "markdown"
     db = warehouse_dir / "warehouse.duckdb"
     assert _scalar(db, "SELECT count(*) FROM articles") == 5
     assert _scalar(db, "SELECT status FROM runs WHERE flow_run_id = ?", [str(run.id)]) == "completed"
-    print(f"first deployed ingest run: {elapsed:.1f} s from trigger to Completed")
-
-
-def _emit_articles_landed(landed: int) -> None:
-    """The event an ingest run emits when it landed articles (what the summaries trigger listens for)."""
-    from prefect.events import Event
-    from prefect.events.clients import get_events_client
-
-    async def emit() -> None:
-        async with get_events_client() as events:
-            await events.emit(
-                Event(
-                    event="presswatch.articles.landed",
-                    resource={
-                        "prefect.resource.id": "presswatch.warehouse.e2e",
-                        "prefect.resource.name": "e2e",
-                    },
-                    payload={"landed": landed},
-                )
-            )
-
-    asyncio.run(emit())
-
-
-def _triggered_run(deployment: str, since: datetime, timeout_s: float = 60) -> UUID:
-    """The first run of a deployment that an automation (not the scheduler) created after `since`."""
-    deadline = time.monotonic() + timeout_s
-    with get_client(sync_client=True) as client:
-        dep = client.read_deployment_by_name(deployment)
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[dep.id]))
-            )
-            triggered = [r for r in runs if not r.auto_scheduled and r.created and r.created >= since]
-            if triggered:
-                return triggered[0].id
-            time.sleep(1)
-    raise TimeoutError(f"no run of {deployment} was triggered within {timeout_s} s")
-
-
-def _slot_intervals(run_ids: list[UUID], timeout_s: float = 20) -> dict[UUID, list[tuple[str, datetime]]]:
-    """(event, time) of the warehouse slot's acquired/released events, per flow run that emitted them."""
-    wanted = {f"prefect.flow-run.{run_id}": run_id for run_id in run_ids}
-    found: dict[UUID, list[tuple[str, datetime]]] = {}
-    deadline = time.monotonic() + timeout_s
-    with get_client(sync_client=True) as client:
-        while True:
-            page = client.read_events(filter=EventFilter(event=EventNameFilter(name=SLOT_EVENTS)), limit=50)
-            events = list(page.events)
-            while page.next_page:
-                page = client.read_events_page(str(page.next_page))
-                events += page.events
-            found = {}
-            for event in events:
-                if event.resource.get("prefect.resource.name") != WAREHOUSE_LIMIT:
-                    continue
-                for rel in event.related:
-                    if rel.id in wanted:
-                        found.setdefault(wanted[rel.id], []).append((event.event, event.occurred))
-            complete = all(len(found.get(r, [])) == 2 for r in run_ids)
-            if complete or time.monotonic() > deadline:
-                return found
-            time.sleep(1)
 
 
 def test_writing_runs_at_once_all_complete_one_writer_at_a_time(deployed: PrefectServer, warehouse_dir: Path):
-    started = time.monotonic()
-    ingest_ids = [_trigger(INGEST), _trigger(INGEST)]
-    emitted = datetime.now(UTC)
-    _emit_articles_landed(5)
-    summaries_id = _triggered_run(SUMMARIES, since=emitted)
-    runs = _wait_final([*ingest_ids, summaries_id], deployed)
-    elapsed = time.monotonic() - started
-    assert [r.state.type.value if r.state else None for r in runs] == ["COMPLETED"] * 3
     db = warehouse_dir / "warehouse.duckdb"
+    started = time.monotonic()
+    since = datetime.now(UTC)
+    ingest_ids = [_trigger(INGEST), _trigger(FEEDS)]
+    assert emit_articles_landed(db, 5) is True  # as an ingest run that landed articles does
+    summaries_id = _triggered_run(SUMMARIES, since)
+    runs = _wait_final([*ingest_ids, summaries_id], deployed)
+    print(f"seeds + feeds + triggered summaries at once: {time.monotonic() - started:.1f} s to all Completed")
+    assert [r.state.type.value if r.state else None for r in runs] == ["COMPLETED"] * 3
     assert _scalar(db, "SELECT count(*) FROM articles") == 5
     assert _scalar(db, "SELECT count(*) FROM documents") == 5
     assert _scalar(db, "SELECT count(*) - count(DISTINCT article_id) FROM articles") == 0
     ids = [str(r) for r in ingest_ids]
     done = _scalar(db, "SELECT count(*) FROM runs WHERE flow_run_id IN (?, ?) AND status = 'completed'", ids)
     assert done == 2
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[summaries_id]))
-        )
-    assert "summaries" in {a.key for a in artifacts}
-    print(f"two ingest runs + a triggered summaries run: {elapsed:.1f} s from trigger to all Completed")
+    assert "summaries" in _artifact_keys(summaries_id)
 
     # Each run held the warehouse slot once, and no two held it at the same time.
-    slots = _slot_intervals([*ingest_ids, summaries_id])
+    slots = _slot_events([*ingest_ids, summaries_id])
     if not slots:
         pytest.skip("the flows do not take the warehouse writer slot yet (flows.locking.warehouse_writer)")
     spans = []
@@ -263,6 +238,8 @@ def test_warehouse_writer_slot_keeps_a_second_writer_out(server: PrefectServer):
 
     with warehouse_writer() as held:
         assert held is True
+        with warehouse_writer(timeout_seconds=3) as nested:  # same run: no wait for its own slot
+            assert nested is False
         thread = threading.Thread(target=second_writer)
         thread.start()
         thread.join(timeout=60)

@@ -88,6 +88,7 @@ CREATE TABLE figure_values (
     value        DOUBLE NOT NULL,
     n_articles   INTEGER NOT NULL,
     n_outlets    INTEGER NOT NULL,
+    n_stories    INTEGER,                      -- distinct stories among them: copies of one story count once
     outlets      VARCHAR[] NOT NULL,
     article_ids  VARCHAR[] NOT NULL,           -- the first article of each outlet that reported it
     raws         VARCHAR[] NOT NULL,

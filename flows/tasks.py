@@ -1,0 +1,172 @@
+"""The ingest stages as Prefect tasks: each a thin wrapper over pure functions, working on a batch.
+
+Tasks take batches of documents, never one document each (Prefect's per-task overhead and its SQLite API
+both suffer from fine-grained tasks). Retries only where there is I/O: files and the warehouse.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows import warehouse
+from flows.extraction_pool import extract_many
+from flows.records import Article, RawDocument, Rejection, sha256_hex
+from flows.sources import discover_files, read_file
+
+
+@task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def prepare_warehouse(db_path: str, run_id: str, flow_name: str, params: dict[str, Any]) -> None:
+    with warehouse.connection(db_path) as con:
+        applied = warehouse.migrate(con)
+        warehouse.refresh_views(con)
+        warehouse.start_run(con, run_id, flow_name, params, datetime.now(UTC))
+    if applied:
+        get_run_logger().info("applied migrations: %s", ", ".join(applied))
+
+
+@task(name="discover-files", cache_policy=NO_CACHE)
+def discover(seeds_dir: str) -> list[str]:
+    return [str(p) for p in discover_files(Path(seeds_dir))]
+
+
+@task(name="read-files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def read_batch(paths: list[str]) -> tuple[list[RawDocument], list[Rejection]]:
+    raws: list[RawDocument] = []
+    unreadable: list[Rejection] = []
+    for path in paths:
+        try:
+            raws.append(read_file(Path(path)))
+        except OSError as exc:
+            # No bytes to keep: quarantined under the path's own hash, and tried again next run.
+            sha = sha256_hex(f"unreadable:{path}".encode())
+            unreadable.append(Rejection(path, sha, "read", [f"cannot read file: {exc}"]))
+    return raws, unreadable
+
+
+@task(name="skip-known-documents", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def unknown_only(db_path: str, raws: list[RawDocument]) -> list[RawDocument]:
+    """Documents already in the warehouse are not extracted again (re-runs cost a hash and a lookup)."""
+    with warehouse.connection(db_path, read_only=False) as con:
+        known = warehouse.known_for(con, [r.sha256 for r in raws]).documents
+    return [r for r in raws if r.sha256 not in known]
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE)
+def extract_batch(raws: list[RawDocument], workers: int, max_bytes: int) -> dict[str, Article | Rejection]:
+    return extract_many(raws, workers=workers, max_bytes=max_bytes)
+
+
+@task(name="validate-batch", cache_policy=NO_CACHE)
+def validate_batch(
+    raws: list[RawDocument],
+    results: dict[str, Article | Rejection],
+) -> tuple[dict[str, Article | Rejection], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Both suites over the batch: raw documents, then extracted articles. Blocked rows become Rejections."""
+    import pandas as pd
+
+    from flows.validate import validate_articles, validate_documents
+
+    checked: dict[str, Article | Rejection] = dict(results)
+    docs = {r.sha256: r for r in raws if r.sha256 in results}
+    frame = pd.DataFrame(
+        [
+            {
+                "row_id": sha,
+                "source": raw.source,
+                "byte_size": len(raw.data),
+                **dict(zip(("format", "encoding"), _format_of(results[sha]), strict=True)),
+            }
+            for sha, raw in docs.items()
+        ]
+    )
+    doc_outcome = validate_documents(frame)
+    articles = [r for r in results.values() if isinstance(r, Article)]
+    art_outcome = validate_articles(articles, now=datetime.now(UTC)) if articles else None
+    blocked = dict(doc_outcome.blocked)
+    for sha, issues in (art_outcome.blocked if art_outcome else {}).items():
+        blocked.setdefault(sha, []).extend(issues)
+    for sha, issues in blocked.items():
+        prior = results[sha]
+        reasons = [f"{i.expectation}({i.column})" if i.column else i.expectation for i in issues]
+        observed = {f"{i.expectation}:{i.column}": i.observed for i in issues}
+        if isinstance(prior, Rejection):
+            # Extraction already refused it; the suite's findings are added, the earlier stage kept.
+            prior.reasons.extend(r for r in reasons if r not in prior.reasons)
+            prior.observed.update(observed)
+            continue
+        fmt, enc = _format_of(prior)
+        checked[sha] = Rejection(
+            prior.source, sha, "validate", reasons, {"format": fmt, "encoding": enc} | observed
+        )
+    warnings: dict[str, list[dict[str, Any]]] = {}
+    for outcome in (doc_outcome, art_outcome):
+        for sha, issues in (outcome.warnings if outcome else {}).items():
+            warnings.setdefault(sha, []).extend(
+                {"expectation": i.expectation, "column": i.column, "observed": i.observed} for i in issues
+            )
+    rows = [vars(r) for o in (doc_outcome, art_outcome) if o for r in o.results]
+    return checked, warnings, rows
+
+
+def _format_of(result: Article | Rejection) -> tuple[str | None, str | None]:
+    if isinstance(result, Article):
+        return result.format, result.encoding
+    return result.observed.get("format"), result.observed.get("encoding")
+
+
+@task(name="land-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def land(
+    db_path: str,
+    raws: list[RawDocument],
+    results: dict[str, Article | Rejection],
+    warnings: dict[str, list[dict[str, Any]]],
+    validation_rows: list[dict[str, Any]],
+    run_id: str,
+    unreadable: list[Rejection],
+) -> list[tuple[str, str, str]]:
+    from flows.extract import EXTRACTOR_VERSION
+
+    formats = {sha: _format_of(r) for sha, r in results.items()}
+    now = datetime.now(UTC)
+    with warehouse.connection(db_path) as con:
+        plan = warehouse.land_batch(
+            con,
+            raws,
+            results,
+            formats=formats,
+            warnings=warnings,
+            flow_run_id=run_id,
+            now=now,
+            extractor_version=EXTRACTOR_VERSION,
+            unreadable=unreadable,
+        )
+        warehouse.record_validation(con, run_id, validation_rows, now)
+    return [(o.source, o.outcome, o.detail) for o in plan.outcomes]
+
+
+@task(name="summarize-run", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def finish(db_path: str, run_id: str, counts: dict[str, int], status: str) -> tuple[list[Any], list[Any]]:
+    with warehouse.connection(db_path) as con:
+        warehouse.finish_run(con, run_id, counts, status, datetime.now(UTC))
+        per_outlet = con.execute(
+            "SELECT outlet, sum(articles)::INTEGER FROM articles_per_day_outlet GROUP BY outlet ORDER BY 2 DESC, 1"
+        ).fetchall()
+        per_day = con.execute("SELECT day, outlet, articles FROM articles_per_day_outlet").fetchall()
+    return per_outlet, per_day
+
+
+@task(name="build-data-docs", cache_policy=NO_CACHE)
+def data_docs(run_id: str) -> str | None:
+    from flows.datadocs import build_data_docs
+
+    try:
+        index = build_data_docs(run_name=run_id)
+    except Exception as exc:  # the report of a run must not fail a run whose data landed
+        get_run_logger().warning("GX Data Docs not built: %s", exc)
+        return None
+    return str(index) if index else None

@@ -1,0 +1,146 @@
+"""Golden pages: real pages (and one constructed Big5 page) with passages that must and must not come out.
+
+Substring checks in the style of trafilatura's own tests: a few sentences of the article that have to
+be there, a few pieces of page furniture that must not, and the metadata the page prints. See
+tests/fixtures/pages/SOURCES.md for where each page comes from.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from flows.decoding import decode
+from flows.extract import extract_document
+from flows.htmlextract import HtmlExtraction, extract_html
+from flows.records import Article, RawDocument
+
+PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+
+
+@dataclass(frozen=True)
+class Golden:
+    file: str
+    must: tuple[str, ...]
+    must_not: tuple[str, ...]
+    title: str | None = None
+    date: str | None = None  # prefix of the ISO date
+    authors: tuple[str, ...] = field(default_factory=tuple)
+
+
+GOLDEN = [
+    Golden(
+        "gbk_sina_2005_layout_0d931936.html.gz",
+        must=("人生如戏。一夜之间，它可以让一个穷光蛋成为百万富翁", "如果我能再得一次500万大奖，山庄的运作就不愁资金了"),
+        must_not=("企业服务首页", "车爵仕汽车酷装美容", "一周要闻回顾", "Copyright", "发表评论"),
+        title="四年前中500万现穷困潦倒 一夜暴富后如何经营",
+        date="2005-03-21T11:21",
+    ),
+    Golden(
+        "gbk_yahoo_2005_layout_2bac7fb2.html.gz",
+        must=("像许多日本女性一样，顺子一直等到30岁出头才结婚", "女方抱怨性生活“不活跃”的比例有所增加"),
+        must_not=("本周雅虎推荐", "西门子无绳电话", "发送给朋友", "雅虎中国著作权声明", "城市资讯"),
+        title="多数夫妻生活有名无实 日本无性婚姻问题严重(图)",
+        date="2005-04-05T06:40",
+    ),
+    Golden(
+        "gb2312_people_2022_b26fbb82.html.gz",
+        must=("江苏多地日前发布通知，部署春季学期开学师生返校和疫情防控工作", "开学报到前完成第一次常态化核酸检测工作"),
+        must_not=("小字号",),
+        title="江苏多地要求中高风险地区师生员工暂不返校",
+        date="2022-02-13T07:48",
+        authors=("葛灵丹",),
+    ),
+    Golden(
+        "utf8_notice_tail_3e1af229.html.gz",
+        must=("土豆，听名字就“土”得掉渣", "成了当地支撑乡村振兴的重要产业"),
+        must_not=("反侵权公告", "陈律师（法律顾问）", "Toggle navigation"),
+        date="2022-02-13",
+        authors=("王建宏", "张文攀"),
+    ),
+    Golden(
+        "gbk_forum_no_html_tag_6dc2d508.html.gz",
+        must=("《太行山上》主要讲述八路军总司令朱德率领刚刚改编完的八路军三个主力师东渡黄河",),
+        must_not=("建议使用IE4.0或以上版本浏览",),
+    ),
+    Golden(
+        "utf8_declared_gb2312_0987b0ff.html.gz",
+        must=("农历腊月初八是腊八节，腊八节要吃腊八粥", "仔细品味各种食材本身的香味，更有乐趣"),
+        must_not=("健康资讯推荐", "推荐医院", "癫痫病的诊断方法", "举报/反馈"),
+        title="煮一碗好吃的腊八粥，请记好这几个小窍门",
+        date="2021-01-20",
+    ),
+    Golden(
+        "wechat_hidden_article_7e99760d.html.gz",
+        must=("7月29日上午，在第95个“八一”建军节来临之际，绥德县在县消防救援大队成功举行了",),
+        must_not=("微信扫一扫",),
+        title="绥德：33名退役军人被表彰",
+    ),
+    Golden(
+        "english_vox_16c30add.html.gz",
+        must=("Another cloud of choking smoke and dust is set to descend upon the 20 million residents",
+              "But what you need is political will and a bit of imagination."),
+        must_not=("Share this on Facebook", "Knowledge workers” could be the most impacted",
+                  "Editorial Ethics"),
+        title="The law that’s helping fuel Delhi’s deadly air pollution",
+        date="2019-11-08",
+        authors=("Umair Irfan",),
+    ),
+    Golden(
+        "traditional_big5_constructed.html",
+        must=("2025年1月20日,DeepSeek發佈新一代推理大模型 DeepSeek-R1", "促進供需雙方的高效對接。"),
+        must_not=("輝達股價大跌", "分享到臉書", "隱私權政策", "版權所有", "首頁"),
+        title="DeepSeek火爆全球 人工智能或進入普惠時代",
+        date="2025-02-18T10:32",
+    ),
+]
+
+
+def _bytes(golden: Golden) -> bytes:
+    data = (PAGES / golden.file).read_bytes()
+    return gzip.decompress(data) if golden.file.endswith(".gz") else data
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[str, HtmlExtraction]:
+    return {g.file: extract_html(decode(_bytes(g)).text) for g in GOLDEN}
+
+
+@pytest.mark.parametrize("golden", GOLDEN, ids=lambda g: g.file.split(".")[0])
+def test_golden_page_keeps_article_passages_and_drops_furniture(
+    golden: Golden, extracted: dict[str, HtmlExtraction]
+) -> None:
+    text = extracted[golden.file].text
+    for passage in golden.must:
+        assert passage in text, f"missing article passage {passage!r}"
+    for furniture in golden.must_not:
+        assert furniture not in text, f"furniture kept: {furniture!r}"
+
+
+@pytest.mark.parametrize("golden", GOLDEN, ids=lambda g: g.file.split(".")[0])
+def test_golden_page_metadata(golden: Golden, extracted: dict[str, HtmlExtraction]) -> None:
+    ex = extracted[golden.file]
+    if golden.title:
+        assert ex.title == golden.title
+    if golden.date:
+        assert ex.date is not None and ex.date.startswith(golden.date), ex.date
+    if golden.authors:
+        assert ex.authors is not None and set(golden.authors) <= set(ex.authors), ex.authors
+
+
+@pytest.mark.parametrize("golden", GOLDEN, ids=lambda g: g.file.split(".")[0])
+def test_golden_page_article_through_the_whole_document_path(golden: Golden) -> None:
+    result = extract_document(RawDocument(source=golden.file, data=_bytes(golden)))
+    assert isinstance(result, Article), getattr(result, "reasons", result)
+    for passage in golden.must:
+        assert passage in result.text
+    for furniture in golden.must_not:
+        assert furniture not in result.text
+
+
+def test_headline_is_not_repeated_as_the_first_paragraph(extracted: dict[str, HtmlExtraction]) -> None:
+    ex = extracted["traditional_big5_constructed.html"]
+    assert not ex.text.startswith("DeepSeek火爆全球")

@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import lxml.html
+import pytest
+
+from flows.htmlclean import clean_page, scan
+from flows.htmlextract import (
+    choose,
+    clean_sitename,
+    clean_title,
+    drop_repeated_title,
+    extract_html,
+    find_authors,
+    find_date,
+    unshared_edges,
+)
+
+NOW = datetime(2025, 3, 1, 12, 0)
+ARTICLE = (
+    "深度求索公司于一月二十日发布了新一代推理模型，在数学推理和代码生成任务上的表现接近业界领先水平。"
+    "该公司表示，模型的训练成本远低于同类产品，并以开源方式向全球开发者提供模型权重和技术报告。"
+)
+
+
+def _page(body: str) -> lxml.html.HtmlElement:
+    return lxml.html.document_fromstring(f"<html><head><title>t</title></head><body>{body}</body></html>")
+
+
+# ---- titles --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("四年前中500万现穷困潦倒 一夜暴富后如何经营_新浪财经", "四年前中500万现穷困潦倒 一夜暴富后如何经营"),
+        ("外交部回应美方芯片出口管制 - 网易新闻", "外交部回应美方芯片出口管制"),
+        ("国产大模型加速落地|凤凰网", "国产大模型加速落地"),
+        ("关注青少年心理健康服务项目启动--健康·生活--人民网", "关注青少年心理健康服务项目启动"),
+        ("Delhi’s deadly air pollution | Vox", "Delhi’s deadly air pollution"),
+        ("DeepSeek-V3 发布", "DeepSeek-V3 发布"),  # a hyphen inside a name is not a separator
+    ],
+)
+def test_title_loses_its_site_suffix(title: str, expected: str) -> None:
+    assert clean_title(title) == expected
+
+
+def test_title_segment_shown_in_the_headline_wins_over_a_longer_site_name() -> None:
+    assert clean_title("雄安新区 - 维基百科，自由的百科全书", heading="雄安新区[编辑]") == "雄安新区"
+
+
+def test_sitename_is_not_a_copyright_line() -> None:
+    assert clean_sitename("网易版权所有") == "网易"
+    assert clean_sitename("Copyright © 2017 Sohu.com Inc. All Rights Reserved.") is None
+    assert clean_sitename("@SputnikInt") == "SputnikInt"
+
+
+def test_headline_opening_the_text_is_dropped_but_a_text_of_one_line_is_kept() -> None:
+    assert drop_repeated_title("标题一\n正文第一段", "标题一") == "正文第一段"
+    assert drop_repeated_title("标题一", "标题一") == "标题一"
+
+
+# ---- dates ---------------------------------------------------------------------------------------------
+
+def test_chinese_dateline_gives_date_and_time() -> None:
+    assert find_date([], "标题\n2025年01月27日 10:32 来源：新华社", None, NOW) == ("2025-01-27T10:32:00", "header-text")
+
+
+def test_short_numeric_dateline_is_padded_to_iso() -> None:
+    assert find_date([], "发布日期：2005-5-7 21:23:57", None, NOW)[0] == "2005-05-07T21:23:57"
+
+
+def test_meta_date_without_time_takes_the_time_printed_for_the_same_day() -> None:
+    date, source = find_date(["2022-02-13"], "2022年02月13日07:48 | 来源：新华日报", None, NOW)
+    assert (date, source) == ("2022-02-13T07:48:00", "meta+header-text")
+
+
+def test_meta_date_keeps_its_zone() -> None:
+    assert find_date(["2019-11-08T15:30:00-05:00"], "", None, NOW)[0] == "2019-11-08T15:30:00-05:00"
+
+
+def test_date_in_the_future_is_never_chosen() -> None:
+    date, source = find_date(["2031-01-01"], "2031年5月1日 发布", "2024-12-30", NOW)
+    assert (date, source) == ("2024-12-30", "htmldate")
+
+
+def test_no_date_anywhere_gives_none() -> None:
+    assert find_date([], "没有日期的一段文字", None, NOW) == (None, "")
+
+
+# ---- authors -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("标题\n光明日报记者 王建宏 张文攀\n土豆，听名字就土得掉渣", ["王建宏", "张文攀"]),
+        ("作者：马欢", ["马欢"]),
+        ("本报实习生\n刘国栋 周炜", ["刘国栋", "周炜"]),
+        ("2004年7月16日08:19 [ 黄宇 ] 来源：[ 国际金融报 ]", ["黄宇"]),
+        ("Headline\nBy Umair Irfan\nNov 8, 2019", ["Umair Irfan"]),
+        ("中青报·中青网记者 魏其濛 来源：中国青年报", ["魏其濛"]),
+    ],
+)
+def test_byline_near_the_headline_names_the_authors(header: str, expected: list[str]) -> None:
+    assert find_authors(header, "", None) == (expected, "byline")
+
+
+def test_breadcrumb_word_after_jizhe_is_not_a_name() -> None:
+    assert find_authors("首页 ｜ 新华社记者看东北 ｜ 人物专访", "", None) == (None, "")
+
+
+def test_interview_question_marker_is_not_a_byline() -> None:
+    assert find_authors("记者：首先欢迎你来到我们的节目", "", None) == (None, "")
+
+
+def test_closing_byline_names_the_authors_when_the_header_has_none() -> None:
+    text = f"{ARTICLE}\n过一个平安、祥和的新春佳节。（常书香 马丹阳 ）"
+    assert find_authors("", text, None) == (["常书香", "马丹阳"], "closing-byline")
+    assert find_authors("", f"{ARTICLE}\n（姚峰 上海报道） |", None) == (["姚峰"], "closing-byline")
+
+
+def test_author_metadata_naming_software_or_the_site_is_ignored() -> None:
+    assert find_authors("", ARTICLE, "Discuz! Team and Comsenz UI Team") == (None, "")
+    assert find_authors("", ARTICLE, "网易", sitename="网易") == (None, "")
+    assert find_authors("", ARTICLE, "Sarah E. Needleman") == (["Sarah E. Needleman"], "meta")
+
+
+# ---- DOM furniture -------------------------------------------------------------------------------------
+
+def test_navigation_bar_and_related_links_go_but_the_article_stays() -> None:
+    root = _page(
+        '<div><a href="/">首页</a> | <a href="/a">新闻</a> | <a href="/b">财经</a> | <a href="/c">科技</a></div>'
+        f'<div id="article"><p>{ARTICLE}</p>'
+        '<ul><li><a href="/1">相关新闻一则标题</a></li><li><a href="/2">相关新闻二则标题</a></li>'
+        '<li><a href="/3">相关新闻三则标题</a></li></ul></div>'
+    )
+    clean_page(root)
+    text = root.text_content()
+    assert ARTICLE in text
+    assert "首页" not in text and "相关新闻" not in text
+
+
+def test_blocks_named_for_sharing_or_comments_go() -> None:
+    root = _page(f'<p>{ARTICLE}</p><div class="article-share">分享到微博</div><div id="commentArea">网友评论：很好</div>')
+    reasons = {el.get("class") or el.get("id"): why for el, why in scan(root.find("body")).furniture}
+    assert reasons == {"article-share": "named", "commentArea": "named"}
+
+
+def test_copyright_footer_goes_but_copyright_holder_in_the_article_stays() -> None:
+    sentence = "美国唱片工会表示，播客在使用其它音乐时，一定要获得版权所有者或制作人的许可。"
+    root = _page(f"<p>{ARTICLE}</p><p>{sentence}</p><div>Copyright © 2005 示例网 版权所有</div>")
+    clean_page(root)
+    assert sentence in root.text_content()
+    assert "Copyright" not in root.text_content()
+
+
+def test_block_holding_most_of_the_page_text_is_kept_whatever_its_name() -> None:
+    root = _page(f'<div class="main-with-sidebar"><p>{ARTICLE}</p><p>{ARTICLE}</p></div><div>页脚</div>')
+    clean_page(root)
+    assert root.text_content().count(ARTICLE) == 2
+
+
+def test_script_hidden_article_is_revealed_but_a_hidden_menu_is_not() -> None:
+    root = _page(
+        f'<div id="js_content" style="visibility: hidden;"><p>{ARTICLE}</p></div>'
+        '<div id="menu" style="display:none"><a href="/x">菜单</a></div>'
+    )
+    found = scan(root.find("body"))
+    assert [el.get("id") for el in found.hidden_article] == ["js_content"]
+    clean_page(root)
+    assert "hidden" not in root.get_element_by_id("js_content").get("style")
+    assert "display:none" in root.get_element_by_id("menu").get("style")
+
+
+# ---- choosing between candidates -----------------------------------------------------------------------
+
+PARAGRAPHS = [
+    "深度求索公司于一月二十日发布了新一代推理模型，在数学推理和代码生成任务上的表现接近业界领先水平。",
+    "该公司表示，模型的训练成本远低于同类产品，并以开源方式向全球开发者提供模型权重和技术报告。",
+    "多家芯片厂商已经宣布完成适配，开发者可以在国产算力平台上直接部署和调用这一模型。",
+]
+
+
+def test_navigation_rows_readability_lacks_are_trimmed_from_the_edges() -> None:
+    traf = "\n".join(["| 首页 | 新闻 | 财经 |", *PARAGRAPHS, "| 相关报道：某某新闻 | 打印本文 |"])
+    text, method = choose(traf, "\n".join(PARAGRAPHS))
+    assert (text, method) == ("\n".join(PARAGRAPHS), "trafilatura-trimmed")
+
+
+def test_list_only_trafilatura_kept_in_the_middle_stays() -> None:
+    middle = "- 第一项：模型开源\n- 第二项：价格下调"
+    traf = "\n".join([PARAGRAPHS[0], middle, PARAGRAPHS[1], PARAGRAPHS[2]])
+    assert choose(traf, "\n".join(PARAGRAPHS)) == (traf, "trafilatura")
+
+
+def test_readability_wins_when_trafilatura_found_less_than_half() -> None:
+    read = "\n".join(PARAGRAPHS)
+    assert choose("| 索 引 号： | 11220000013544357T |", read) == (read, "readability")
+
+
+def test_trim_that_would_leave_almost_nothing_is_not_made() -> None:
+    closing = "业内人士认为，开源模型的快速迭代将推动更多行业应用落地，也会加剧大模型厂商之间的价格竞争。"
+    traf = "\n".join([*PARAGRAPHS, closing])
+    read = PARAGRAPHS[2]  # readability picked one paragraph of four
+    assert unshared_edges(traf.split("\n"), read) == (2, 3)
+    assert choose(traf, read) == (traf, "trafilatura")
+
+
+def test_short_edge_line_is_shared_when_its_tokens_appear_in_order() -> None:
+    paragraphs = ["See tweets :", *PARAGRAPHS]
+    assert unshared_edges(paragraphs, "See tweets:\n" + "\n".join(PARAGRAPHS)) == (0, 4)
+
+
+# ---- whole pages ---------------------------------------------------------------------------------------
+
+def test_page_without_html_element_is_still_extracted() -> None:
+    html = f'<text id="http://bbs.example.com/1" title="帖子"><div><p>{ARTICLE}</p><p>{ARTICLE}</p></div>'
+    ex = extract_html(html, now=NOW)
+    assert ARTICLE in ex.text
+
+
+def test_metadata_comes_with_its_provenance() -> None:
+    html = (
+        '<html lang="zh-CN"><head><title>国产大模型加速落地_示例财经</title>'
+        '<meta property="og:site_name" content="示例财经">'
+        '<link rel="canonical" href="https://finance.example.com/2025/01/27/a.html"></head><body>'
+        '<div class="nav"><a href="/">首页</a> <a href="/x">财经</a> <a href="/y">科技</a></div>'
+        "<h1>国产大模型加速落地</h1><div>2025年01月27日 10:32 来源：示例日报</div><div>本报记者 张三</div>"
+        f"<div class='content'><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p></div>"
+        "</body></html>"
+    )
+    ex = extract_html(html, now=NOW)
+    assert (ex.title, ex.date, ex.authors) == ("国产大模型加速落地", "2025-01-27T10:32:00", ["张三"])
+    assert (ex.sitename, ex.url, ex.language) == ("示例财经", "https://finance.example.com/2025/01/27/a.html", "zh-CN")
+    assert ex.provenance["title"] == "h1" and ex.provenance["date"] == "header-text"
+    assert ex.provenance["authors"] == "byline" and ex.provenance["text"] == ex.method
+    assert ex.text.split("\n") == PARAGRAPHS
