@@ -15,13 +15,13 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
-# Roles named in class/id attributes. Matched inside camelCase and dashed names ("relatedNews",
-# "article-share"), so only words that never name the article container itself.
-_FURNITURE_NAME = re.compile(
-    r"related|relate[-_]|recommend|share|comment|footer|copyright|breadcrumb|crumbs|sidebar|side[-_]?bar|"
-    r"hotnews|hot[-_]news|rank[-_]?list|toolbar|download[-_]?app|qrcode|weixin[-_]?code",
-    re.I,
-)
+# Roles named in class/id attributes, matched inside camelCase and dashed names ("relatedNews",
+# "article-share"): only words that never name the article container itself.
+_FURNITURE_WORDS = ("related", "relate-", "relate_", "recommend", "share", "comment", "footer", "copyright",
+                    "breadcrumb", "crumbs", "sidebar", "side-bar", "side_bar", "hotnews", "hot-news", "hot_news",
+                    "ranklist", "rank-list", "rank_list", "toolbar", "downloadapp", "download-app",
+                    "download_app", "qrcode", "weixincode", "weixin-code", "weixin_code")
+_FURNITURE_NAME = re.compile("|".join(map(re.escape, _FURNITURE_WORDS)), re.I)
 _STRUCTURAL = frozenset({"html", "body", "head", "article", "main"})
 # Inline-ish blocks: a paragraph that is one link, or a linked phrase, is part of the text around it.
 _INLINE = frozenset({"span", "font", "p", "li", "center"})
@@ -53,7 +53,8 @@ def _len(text: str | None) -> int:
 
 
 def _name(el: HtmlElement) -> str:
-    return f"{el.get('class', '')} {el.get('id', '')}".strip()
+    cls, ident = el.get("class"), el.get("id")
+    return f"{cls} {ident}" if cls and ident else cls or ident or ""
 
 
 def running_text(el: HtmlElement) -> int:
@@ -62,11 +63,6 @@ def running_text(el: HtmlElement) -> int:
     hidden = sum(_len(s.text_content()) for s in el.iter(*_SKIPPED))
     links = _len("".join(_LINK_TEXT(el)))
     return total - hidden - links
-
-
-def _may_hold_footer(text: str | None) -> bool:
-    # Cheap literal test on every text node; the full regex confirms on the few blocks that pass.
-    return bool(text) and _FOOTER_MARKERS.search(text) is not None  # type: ignore[arg-type]
 
 
 def furniture_reason(el: HtmlElement, total: int, links: int, may_hold_footer: bool = True) -> str | None:
@@ -97,30 +93,45 @@ def scan(root: HtmlElement) -> Scan:
     stops looking link-dense once the related-links list inside it is out.
     """
     page_plain = max(running_text(root), 1)
-    max_plain = MAX_SHARE * page_plain
+    max_plain, reveal_plain = MAX_SHARE * page_plain, REVEAL_SHARE * page_plain
     found: list[tuple[HtmlElement, str]] = []
     hidden: list[HtmlElement] = []
     stats: dict[HtmlElement, tuple[int, int, bool]] = {}
+    # The hot loop of the page: helpers inlined (every element and text node of the page passes here).
     for el in reversed(list(root.iter())):
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIPPED:
             continue  # comments and scripts: no text, and their tails are counted by the parent
-        total, links, footer = _len(el.text), 0, _may_hold_footer(el.text)
+        text = el.text
+        if text and not text.isspace():
+            total, footer = len("".join(text.split())), _FOOTER_MARKERS.search(text) is not None
+        else:
+            total, footer = 0, False
+        links = 0
         for child in el:
             c_total, c_links, c_footer = stats.pop(child, (0, 0, False))
-            total += c_total + _len(child.tail)
+            total += c_total
             links += c_links
-            footer = footer or c_footer or _may_hold_footer(child.tail)
+            footer = footer or c_footer
+            tail = child.tail
+            if tail and not tail.isspace():
+                total += len("".join(tail.split()))
+                footer = footer or _FOOTER_MARKERS.search(tail) is not None
         if tag == "a":
             links = total
-        if tag in _BLOCKS and total and total - links <= max_plain:
-            reason = furniture_reason(el, total, links, footer)
+        if total and tag in _BLOCKS and total - links <= max_plain:
+            name = _name(el)
+            if name and _FURNITURE_NAME.search(name):
+                reason: str | None = "named"
+            elif tag in _INLINE or not (links >= LINK_DENSE * total or (footer and total <= FOOTER_MAX_CHARS)):
+                reason = None
+            else:
+                reason = furniture_reason(el, total, links, footer)
             if reason:
                 found.append((el, reason))
                 total = links = 0
                 footer = False
-        style = el.get("style")
-        if style and total - links >= REVEAL_SHARE * page_plain and _HIDDEN_STYLE.search(style):
+        if total - links >= reveal_plain and (style := el.get("style")) and _HIDDEN_STYLE.search(style):
             hidden.append(el)
         stats[el] = (total, links, footer)
     return Scan(found, hidden)

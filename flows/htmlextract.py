@@ -39,9 +39,19 @@ KEEP_AFTER_TRIM = 0.3  # a trim leaving less than this share of the text is the 
 SUPPORTED = 0.5  # share of a paragraph's pieces found in the other candidate for it to count as shared
 BIG_CHANGE = 0.15  # trims or length gaps beyond this share of trafilatura's text are double-checked
 PIECE = 8  # characters per piece (punctuation and spaces removed) in that comparison
+NOTICE_AFTER = 0.6  # a notice this far into the text closes the article; earlier it may be quoted
 HEADER_BEFORE, HEADER_AFTER = 500, 300  # characters read around the article start for date and byline
 
 _NOT_WORD = re.compile(r"[\W_]+")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+_RULE_CELL = re.compile(r":?-{3,}:?")
+# Notices closing a portal article: a disclaimer or rights notice opening the paragraph, or a short
+# 'no reprint without permission' line.
+_NOTICE = re.compile(
+    r"(?:【|\[)?(?:特别声明|特別聲明|免责声明|免責聲明|版权声明|版權聲明|郑重声明|鄭重聲明|反侵权公告|反侵權公告)"
+    r"|.{0,40}未经.{0,8}(?:授权|许可|同意).{0,6}(?:不得|禁止|请勿|严禁).{0,4}转载.{0,20}$"
+    r"|.{0,40}未經.{0,8}(?:授權|許可|同意).{0,6}(?:不得|禁止|請勿|嚴禁).{0,4}轉載.{0,20}$"
+)
 _TITLE_SEPARATORS = re.compile(r"\s+[-–—|｜丨·]\s+|\s*(?:[_|｜丨]|-{2,})\s*")
 # Words of byline labels and grammar that end a run of names: '记者 张三 来源：...' names only 张三.
 _NOT_A_NAME = re.compile(r"^(?:来源|來源|编辑|編輯|责编|責編|摄影|攝影|报道|報道|记者|記者|通讯员|作者|出处|原标题)$|[的了是在和与及等]")
@@ -102,7 +112,7 @@ def extract_html(html: str, url: str | None = None, now: datetime | None = None)
     lines = page_lines(tree)  # before furniture removal: datelines often sit in blocks it drops
     clean_page(tree)
     result.text, result.method = main_text(tree, html)
-    result.text = drop_repeated_title(result.text, result.title)
+    result.text = cut_closing_notices(drop_repeated_title(result.text, result.title))
     header = header_text(lines, result.title, result.text)
     result.date, date_source = find_date(meta_dates, header, stamp, now)
     result.authors, author_source = find_authors(header, result.text, meta_author, result.sitename)
@@ -115,7 +125,7 @@ def extract_html(html: str, url: str | None = None, now: datetime | None = None)
 
 def main_text(tree: HtmlElement, html: str) -> tuple[str, str]:
     """The article text of a cleaned tree and the name of the candidate that gave it."""
-    traf = _trafilatura_text(tree)
+    traf = split_table_rows(_trafilatura_text(tree))
     quick = _quick_readability_text(tree)
     text, method = choose(traf, quick)
     n_traf = _size(traf)
@@ -144,6 +154,37 @@ def choose(traf: str, read: str) -> tuple[str, str]:
     if len(kept) == len(paragraphs) or _size("".join(kept)) < KEEP_AFTER_TRIM * n_traf:
         return traf, "trafilatura"
     return "\n".join(kept), "trafilatura-trimmed"
+
+
+def split_table_rows(text: str) -> str:
+    """'| 导航 |  | 正文…… |' -> one line per non-empty cell.
+
+    trafilatura renders tables as pipe rows; on table-layout pages a row mixes the article cell with
+    navigation and dateline cells. A line per cell lets the edge trim and the furniture rules judge
+    each on its own; the separator rows ('|---|---|') carry nothing."""
+    if "|" not in text:
+        return text
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if not line.startswith("|"):
+            lines.append(line)
+            continue
+        cells = (c.strip().replace("\\|", "|") for c in _CELL_BORDER.split(line.strip().strip("|")))
+        lines.extend(c for c in cells if c and not _RULE_CELL.fullmatch(c))
+    return "\n".join(lines)
+
+
+def cut_closing_notices(text: str) -> str:
+    """Drop the notices portals print after an article (特别声明, 免责声明, 未经授权不得转载 ...)
+    and whatever follows them, when they come in the last part of the text."""
+    paragraphs = text.split("\n")
+    total = _size(text)
+    seen = 0
+    for i, paragraph in enumerate(paragraphs):
+        if i and seen >= NOTICE_AFTER * total and _NOTICE.match(paragraph.strip()):
+            return "\n".join(paragraphs[:i])
+        seen += _size(paragraph)
+    return text
 
 
 def drop_repeated_title(text: str, title: str | None) -> str:
