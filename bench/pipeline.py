@@ -35,6 +35,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -284,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     print("flow task runs (Prefect API): " + ", ".join(
         f"{k} {v['seconds']:.1f} s/{v['runs']}" for k, v in sorted(tasks.items(), key=lambda kv: -kv[1]["seconds"])))
     print(f"flow counts {summary.counts}; stages counts {staged_counts}")
+    # Copies whose marker did not reach the extracted body land as same-text duplicates; say so.
+    details = Counter(f"{o}: {d.split(' article ')[0]}" for _, o, d in summary.outcomes if o != "landed")
+    print("not landed: " + "; ".join(f"{n} {d}" for d, n in details.most_common()))
 
     result = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -294,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratios_cpu_vs_trafilatura": {k: v["cpu_s"] / base["cpu_s"] for k, v in runs.items()},
         "extract_many_speedup_vs_one_process": speedup, "prefect_overhead_wall_s": overhead,
         "flow_counts": summary.counts, "staged_counts": staged_counts, "flow_run_id": summary.flow_run_id,
+        "not_landed": dict(details.most_common()),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "pipeline.json").write_text(json.dumps(result, indent=1), encoding="utf-8")

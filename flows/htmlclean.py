@@ -1,4 +1,4 @@
-"""DOM-level page handling before main-text extraction: noise and furniture removal, page text.
+"""Page furniture, removed before and after main-text extraction: DOM blocks, table rows, notices.
 
 Portal pages (Chinese ones especially, and 2000s table layouts) surround the article with navigation
 bars, related-article lists, share/app prompts and copyright footers that extractors keep when
@@ -9,6 +9,7 @@ portal's furniture looks like (link-dense, named for its role, a copyright line)
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import lxml.html
@@ -46,12 +47,6 @@ FOOTER_MAX_CHARS = 300
 REVEAL_SHARE = 0.5  # a hidden block with this share of the page's running text is the article
 
 
-def _len(text: str | None) -> int:
-    if not text or text.isspace():  # most text nodes of a page are indentation
-        return 0
-    return len("".join(text.split()))
-
-
 def _name(el: HtmlElement) -> str:
     cls, ident = el.get("class"), el.get("id")
     return f"{cls} {ident}" if cls and ident else cls or ident or ""
@@ -59,9 +54,9 @@ def _name(el: HtmlElement) -> str:
 
 def running_text(el: HtmlElement) -> int:
     """Characters of visible text outside links (whitespace ignored): what an article is made of."""
-    total = _len(el.text_content())
-    hidden = sum(_len(s.text_content()) for s in el.iter(*_SKIPPED))
-    links = _len("".join(_LINK_TEXT(el)))
+    total = text_size(el.text_content())
+    hidden = sum(text_size(s.text_content()) for s in el.iter(*_SKIPPED))
+    links = text_size("".join(_LINK_TEXT(el)))
     return total - hidden - links
 
 
@@ -208,3 +203,75 @@ def element_text(root: HtmlElement | None) -> str:
     walk(root)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+# ---- text-level furniture ------------------------------------------------------------------------------
+
+LAYOUT_CELLS, LAYOUT_CELL_CHARS = 3, 15  # a table row with few cells, one of them text, is page layout
+NOTICE_AFTER = 0.6  # a notice this far into the text closes the article; earlier it may be quoted
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+_RULE_CELL = re.compile(r":?-{3,}:?")
+# Notices closing a portal article: a disclaimer or rights notice opening the paragraph, or a short
+# 'no reprint without permission' line.
+_NOTICE = re.compile(
+    r"(?:【|\[)?(?:特别声明|特別聲明|免责声明|免責聲明|版权声明|版權聲明|郑重声明|鄭重聲明|反侵权公告|反侵權公告)"
+    r"|.{0,40}未经.{0,8}(?:授权|许可|同意).{0,6}(?:不得|禁止|请勿|严禁).{0,4}转载.{0,20}$"
+    r"|.{0,40}未經.{0,8}(?:授權|許可|同意).{0,6}(?:不得|禁止|請勿|嚴禁).{0,4}轉載.{0,20}$"
+)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def text_size(text: str | None) -> int:
+    """Characters without whitespace: a length that does not depend on indentation."""
+    if not text or text.isspace():  # most text nodes of a page are indentation
+        return 0
+    return len("".join(text.split()))
+
+
+def normal_form(text: str) -> str:
+    """NFKC letters and digits only: to compare texts that differ in spacing and punctuation."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text))
+
+
+def split_table_rows(text: str) -> str:
+    """'| 导航 |  | 正文…… |' -> one line per non-empty cell, for rows of layout tables.
+
+    trafilatura renders tables as pipe rows; on table-layout pages a row mixes the article cell with
+    navigation and dateline cells. A line per cell lets the edge trim and the furniture rules judge
+    each on its own. A row of a data table (more than three filled cells, or only short ones) stays
+    whole, and the separator rows ('|---|---|') carry nothing."""
+    if "|" not in text:
+        return text
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if not line.startswith("|"):
+            lines.append(line)
+            continue
+        cells = [c.strip().replace("\\|", "|") for c in _CELL_BORDER.split(line.strip().strip("|"))]
+        cells = [c for c in cells if c and not _RULE_CELL.fullmatch(c)]
+        if len(cells) <= LAYOUT_CELLS and any(text_size(c) >= LAYOUT_CELL_CHARS for c in cells):
+            lines.extend(cells)
+        elif cells:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def cut_closing_notices(text: str) -> str:
+    """Drop the notices portals print after an article (特别声明, 免责声明, 未经授权不得转载 ...)
+    and whatever follows them, when they come in the last part of the text."""
+    paragraphs = text.split("\n")
+    total = text_size(text)
+    seen = 0
+    for i, paragraph in enumerate(paragraphs):
+        if i and seen >= NOTICE_AFTER * total and _NOTICE.match(paragraph.strip()):
+            return "\n".join(paragraphs[:i])
+        seen += text_size(paragraph)
+    return text
+
+
+def drop_repeated_title(text: str, title: str | None) -> str:
+    """The headline is metadata: drop it when the text opens with it."""
+    first, _, rest = text.partition("\n")
+    if title and rest and normal_form(first) == normal_form(title):
+        return rest
+    return text

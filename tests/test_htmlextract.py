@@ -5,12 +5,11 @@ from datetime import datetime
 import lxml.html
 import pytest
 
-from flows.htmlclean import clean_page, scan
+from flows.htmlclean import clean_page, cut_closing_notices, drop_repeated_title, scan, split_table_rows
 from flows.htmlextract import (
     choose,
     clean_sitename,
     clean_title,
-    drop_repeated_title,
     extract_html,
     find_authors,
     find_date,
@@ -170,6 +169,31 @@ def test_script_hidden_article_is_revealed_but_a_hidden_menu_is_not() -> None:
     clean_page(root)
     assert "hidden" not in root.get_element_by_id("js_content").get("style")
     assert "display:none" in root.get_element_by_id("menu").get("style")
+
+
+# ---- text-level furniture -----------------------------------------------------------------------------
+
+def test_layout_table_row_becomes_one_line_per_cell() -> None:
+    row = "| 2005-04-05 06:40更新 来源：转载文章 | 第1页/共1页 << 上一页 \\| 下一页 >> |"
+    assert split_table_rows(f"|  | {ARTICLE} |\n|---|---|\n{row}").split("\n") == [
+        ARTICLE, "2005-04-05 06:40更新 来源：转载文章", "第1页/共1页 << 上一页 | 下一页 >>"
+    ]
+
+
+def test_data_table_rows_stay_whole() -> None:
+    table = "| Pos. | Piloto | Pontos | Vitórias |\n| 1 | Kyle Busch | 5040 | 5 |\n| 原文名 | 김종국 |"
+    assert split_table_rows(table) == table
+
+
+def test_closing_notice_and_what_follows_it_are_cut() -> None:
+    notice = "特别声明：以上内容(如有图片或视频亦包括在内)为自媒体平台用户上传并发布，本平台仅提供信息存储服务。"
+    assert cut_closing_notices(f"{ARTICLE}\n{notice}\n热门推荐") == ARTICLE
+    assert cut_closing_notices(f"{ARTICLE}\n39健康网(www.39.net)专稿，未经书面授权请勿转载。") == ARTICLE
+
+
+def test_notice_quoted_early_in_the_article_is_kept() -> None:
+    text = f"免责声明：这是文章讨论的对象。\n{ARTICLE}"
+    assert cut_closing_notices(text) == text
 
 
 # ---- choosing between candidates -----------------------------------------------------------------------
