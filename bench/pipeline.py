@@ -11,8 +11,9 @@ plus the seed documents from seeds/. Every run below goes over all of them:
   trafilatura       trafilatura.extract(raw_bytes) in a loop, one process: the baseline
   extract_document  flows.extraction_pool.extract_one (extract_document, size cap) in a loop, one process
   stages            the flow's own stage functions called without Prefect, batch by batch, each timed:
-                    read, skip-known, extract (extract_many on --workers processes), validate (GX), land
-  ingest_flow       flows.pipeline.ingest_flow, a real Prefect flow run (embedded server)
+                    prepare, read, skip-known, extract (extract_many on --workers processes), validate
+                    (GX), land (DuckDB), finish, data-docs (GX Data Docs, into the temp folder)
+  ingest_flow       flows.pipeline.ingest_flow, a real Prefect flow run (embedded server), files only
 Figures: wall seconds, pages/s, and wall time as a multiple of the trafilatura loop's. CPU seconds of the
 whole process tree (this process, the extraction workers, the Prefect server) stand beside them, since the
 machine is shared and wall time moves with other jobs. The task-run times the Prefect API recorded for the
@@ -27,6 +28,7 @@ import argparse
 import atexit
 import gzip
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -52,8 +54,9 @@ from flows.sources import discover_files, read_file  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
-STAGES = ("prepare", "read", "skip-known", "extract", "validate", "land", "finish")
+STAGES = ("prepare", "read", "skip-known", "extract", "validate", "land", "finish", "data-docs")
 T = TypeVar("T")
+Figures = dict[str, dict[str, Any]]  # run or stage -> {"wall_s", "cpu_s", "load_before", "load_after"}
 
 # A <p> element with no other <p> opening inside it; its text length picks the paragraph to follow.
 _PARAGRAPH = re.compile(rb"<p(?:\s[^>]*)?>(?:(?!<p[\s>]).)*?</p\s*>", re.I | re.S)
@@ -90,7 +93,8 @@ def build_inputs(folder: Path, n_pages: int) -> list[Path]:
         at = offsets[i % len(pages)]
         marker = f"<p>Benchmark copy {i:05d}: this paragraph makes copy {i} of the page distinct.</p>"
         # Numbered first so every batch mixes the three sets, as real input would.
-        (folder / "pages" / f"{i:05d}-{name}.html").write_bytes(html[:at] + marker.encode("ascii") + html[at:])
+        data = html[:at] + marker.encode("ascii") + html[at:]
+        (folder / "pages" / f"{i:05d}-{name}.html").write_bytes(data)
     seeds_dir = get_settings().seeds_dir
     for src in discover_files(seeds_dir):
         dest = folder / "seeds" / src.relative_to(seeds_dir)
@@ -132,7 +136,7 @@ def loadavg() -> str:
 
 
 @contextmanager
-def clock(into: dict[str, dict[str, Any]], key: str) -> Iterator[None]:
+def clock(into: Figures, key: str) -> Iterator[None]:
     """Adds this block's wall and process-tree CPU seconds to into[key], and notes the load around it."""
     load, wall, cpu = loadavg(), time.perf_counter(), tree_cpu()
     yield
@@ -142,17 +146,19 @@ def clock(into: dict[str, dict[str, Any]], key: str) -> Iterator[None]:
     entry["load_after"] = loadavg()
 
 
-def timed(into: dict[str, dict[str, Any]], key: str, fn: Callable[[], T]) -> T:
+def timed(into: Figures, key: str, fn: Callable[[], T]) -> T:
     with clock(into, key):
         return fn()
 
 
-def staged_run(inputs: list[Path], db: Path, workers: int, batch_size: int) -> tuple[dict[str, Any], dict[str, int]]:
+def staged_run(inputs: list[Path], db: Path, workers: int, batch_size: int) -> tuple[Figures, dict[str, int]]:
     """The flow's batches and stage functions (the tasks' own .fn), minus Prefect, each stage clocked."""
-    from flows import pipeline, warehouse
+    from flows import tasks, warehouse
+    from flows.datadocs import build_data_docs
+    from flows.pipeline import COUNT_KEYS, OUTCOME_COUNTER
 
-    stages: dict[str, dict[str, Any]] = {}
-    counts = dict.fromkeys(pipeline.COUNT_KEYS, 0)
+    stages: Figures = {}
+    counts = dict.fromkeys(COUNT_KEYS, 0)
     run_id, max_bytes = "bench-staged", get_settings().max_input_bytes
     with clock(stages, "prepare"), warehouse.connection(db) as con:
         warehouse.migrate(con)
@@ -161,20 +167,23 @@ def staged_run(inputs: list[Path], db: Path, workers: int, batch_size: int) -> t
     paths = [str(p) for p in inputs]
     for start in range(0, len(paths), batch_size):
         with clock(stages, "read"):
-            raws, unreadable = pipeline.read_batch.fn(paths[start : start + batch_size])
+            raws, unreadable = tasks.read_batch.fn(paths[start : start + batch_size])
         with clock(stages, "skip-known"):
-            fresh = pipeline.unknown_only.fn(str(db), raws)
+            fresh = tasks.unknown_only.fn(str(db), raws)
         with clock(stages, "extract"):
             results = extract_many(fresh, workers=workers, max_bytes=max_bytes) if fresh else {}
         with clock(stages, "validate"):
-            results, warnings, rows = pipeline.validate_batch.fn(fresh, results) if results else (results, {}, [])
+            checked = tasks.validate_batch.fn(fresh, results) if results else (results, {}, [])
+            results, warnings, rows = checked
         with clock(stages, "land"):
-            outcomes = pipeline.land.fn(str(db), raws, results, warnings, rows, run_id, unreadable)
+            outcomes = tasks.land.fn(str(db), raws, results, warnings, rows, run_id, unreadable)
         for _, outcome, _ in outcomes:
-            counts[{"landed": "landed", "duplicate": "duplicates", "quarantined": "quarantined"}[outcome]] += 1
+            counts[OUTCOME_COUNTER[outcome]] += 1
         counts["inputs_seen"] += len(outcomes)
     with clock(stages, "finish"):
-        pipeline.finish.fn(str(db), run_id, counts, "completed")
+        tasks.finish.fn(str(db), run_id, counts, "completed")
+    with clock(stages, "data-docs"):  # also hands the flow run below only its own suite runs
+        build_data_docs(run_name=run_id)
     return {k: stages[k] for k in STAGES}, counts
 
 
@@ -205,19 +214,107 @@ def flow_task_times(flow_run_id: str, wait_s: float = 30.0) -> dict[str, dict[st
 
 
 def row(label: str, pages: int, t: dict[str, Any], base: dict[str, Any]) -> str:
+    wall, cpu = t["wall_s"], t["cpu_s"]
     return (
-        f"{label:34} {pages:6d} {t['wall_s']:8.1f} {pages / t['wall_s']:8.1f} {t['wall_s'] / base['wall_s']:7.2f}x"
-        f" {t['cpu_s']:8.1f} {t['cpu_s'] / base['cpu_s']:7.2f}x {t['cpu_s'] / t['wall_s']:6.2f}"
-        f"   {t.get('load_before', '')} -> {t.get('load_after', '')}"
+        f"{label:34} {pages:6d} {wall:8.1f} {pages / wall:8.1f} {wall / base['wall_s']:7.2f}x {cpu:8.1f}"
+        f" {cpu / base['cpu_s']:7.2f}x {cpu / wall:6.2f}   {t.get('load_before')} -> {t.get('load_after')}"
     )
 
 
+def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Every run over the same inputs, in order; returns the figures as saved to pipeline.json."""
+    import prefect
+    import trafilatura
+
+    from flows.pipeline import ingest_flow
+
+    # Files only: configured feeds would be polled over the network and mix into the figures.
+    only_files = {"include_feeds": False}
+    if "include_feeds" not in inspect.signature(ingest_flow.fn).parameters:
+        only_files = {}
+    # After Prefect has set up logging: trafilatura logs a line per odd page (and per non-HTML seed).
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+    inputs = build_inputs(work / "inputs", args.pages)
+    raws: list[RawDocument] = [read_file(p) for p in inputs]
+    max_bytes, workers = get_settings().max_input_bytes, args.workers
+    print(f"{len(inputs)} inputs ({args.pages} pages + {len(inputs) - args.pages} seeds,"
+          f" {sum(len(r.data) for r in raws) / 1e6:.0f} MB) in {work}; workers {workers},"
+          f" batch size {args.batch_size}; load {loadavg()}", flush=True)
+
+    warm: Figures = {}
+    seeds_only = {"seeds_dir": str(work / "inputs" / "seeds"), "db_path": str(work / "warmup.duckdb")}
+    timed(warm, "flow over the seeds", lambda: ingest_flow(**seeds_only, workers=workers, **only_files))
+    first = raws[: 2 * MIN_DOCS_PER_WORKER * workers]
+    timed(warm, "extraction pool", lambda: extract_many(first, workers=workers, max_bytes=max_bytes))
+    trafilatura.extract(raws[0].data)  # its lazy tables, outside the timing
+    # What the idle tree (mostly the Prefect server's services) burns, to read the CPU columns against.
+    timed(warm, "idle 5 s", lambda: time.sleep(5))
+    for name, t in warm.items():
+        print(f"warm-up, {name}: {t['wall_s']:.1f} s wall, {t['cpu_s']:.1f} s cpu", flush=True)
+
+    runs: Figures = {}
+    timed(runs, "trafilatura", lambda: [trafilatura.extract(r.data) for r in raws])
+    print(f"trafilatura loop: {runs['trafilatura']['wall_s']:.1f} s", flush=True)
+    timed(runs, "extract_document", lambda: [extract_one(r, max_bytes) for r in raws])
+    print(f"extract_document loop: {runs['extract_document']['wall_s']:.1f} s", flush=True)
+    stages, staged_counts = staged_run(inputs, work / "staged.duckdb", workers, args.batch_size)
+    runs["stages"] = {k: sum(s[k] for s in stages.values()) for k in ("wall_s", "cpu_s")}
+    runs["stages"] |= {"load_before": stages[STAGES[0]]["load_before"],
+                       "load_after": stages[STAGES[-1]]["load_after"]}
+    print(f"stages without Prefect: {runs['stages']['wall_s']:.1f} s", flush=True)
+    everything = {"seeds_dir": str(work / "inputs"), "db_path": str(work / "flow.duckdb")}
+    summary = timed(runs, "ingest_flow", lambda: ingest_flow(
+        **everything, batch_size=args.batch_size, workers=workers, **only_files))
+
+    base = runs["trafilatura"]
+    # Copies whose marker did not reach the extracted body land as same-text duplicates; say so.
+    not_landed = Counter(f"{o}: {re.sub(r'[0-9a-f]{12,}', '…', d)}" for _, o, d in summary.outcomes
+                         if o != "landed")
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": {"trafilatura": trafilatura.__version__, "prefect": prefect.__version__},
+        "inputs": len(inputs), "pages": args.pages, "workers": workers, "batch_size": args.batch_size,
+        "cpu_count": os.cpu_count(), "warmup": warm, "runs": runs, "stages": stages,
+        "flow_tasks": flow_task_times(summary.flow_run_id),
+        "ratios_wall_vs_trafilatura": {k: v["wall_s"] / base["wall_s"] for k, v in runs.items()},
+        "ratios_cpu_vs_trafilatura": {k: v["cpu_s"] / base["cpu_s"] for k, v in runs.items()},
+        "extract_many_speedup": runs["extract_document"]["wall_s"] / stages["extract"]["wall_s"],
+        "prefect_overhead_wall_s": runs["ingest_flow"]["wall_s"] - runs["stages"]["wall_s"],
+        "prefect_overhead_cpu_s": runs["ingest_flow"]["cpu_s"] - runs["stages"]["cpu_s"],
+        "flow_counts": summary.counts, "staged_counts": staged_counts, "flow_run_id": summary.flow_run_id,
+        "not_landed": dict(not_landed.most_common()),
+    }
+
+
+def report(r: dict[str, Any]) -> None:
+    n, runs, stages, base = r["inputs"], r["runs"], r["stages"], r["runs"]["trafilatura"]
+    print(f"\n{'run':34} {'inputs':>6} {'wall s':>8} {'pages/s':>8} {'× traf':>8} {'cpu s':>8}"
+          f" {'× traf':>8} {'cores':>6}   load before -> after")
+    print(row("trafilatura.extract loop (1 proc)", n, base, base))
+    print(row("extract_document loop (1 proc)", n, runs["extract_document"], base))
+    for stage in STAGES:
+        print(row(f"  extract_many ({r['workers']} workers)" if stage == "extract" else f"  {stage}",
+                  n, stages[stage], base))
+    print(row("stages without Prefect (sum)", n, runs["stages"], base))
+    print(row("ingest_flow (Prefect)", n, runs["ingest_flow"], base))
+    print(f"\nextract_many vs extract_document loop: {r['extract_many_speedup']:.2f}x faster"
+          f" on {r['workers']} workers; Prefect orchestration ≈ {r['prefect_overhead_wall_s']:+.1f} s wall,"
+          f" {r['prefect_overhead_cpu_s']:+.1f} s cpu over the bare stages")
+    tasks = sorted(r["flow_tasks"].items(), key=lambda kv: -kv[1]["seconds"])
+    print("flow task runs (Prefect API), seconds/runs: "
+          + ", ".join(f"{k} {v['seconds']:.1f}/{v['runs']}" for k, v in tasks))
+    print(f"flow counts {r['flow_counts']}; stages counts {r['staged_counts']}")
+    print("not landed: " + ("; ".join(f"{count} {why}" for why, count in r["not_landed"].items()) or "none"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=1000, help="distinct HTML inputs to build (plus the seeds)")
+    raw_help = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw_help)
+    parser.add_argument("--pages", type=int, default=1000, help="HTML inputs to build, plus the seeds")
     parser.add_argument("--workers", type=int, default=get_settings().workers, help="extraction processes")
-    parser.add_argument("--batch-size", type=int, default=get_settings().batch_size, help="documents per batch")
-    parser.add_argument("--prefect-home", help="PREFECT_HOME to use (default: a fresh one in the temp folder)")
+    parser.add_argument("--batch-size", type=int, default=get_settings().batch_size, help="inputs per batch")
+    parser.add_argument("--prefect-home", help="PREFECT_HOME to use (default: fresh, in the temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (inputs, warehouses)")
     parser.add_argument("--verbose", action="store_true", help="show Prefect's INFO logs")
     args = parser.parse_args(argv)
@@ -226,80 +323,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep:
         # Registered before Prefect is imported, so it runs after Prefect's own exit hook stops the server.
         atexit.register(shutil.rmtree, work, ignore_errors=True)
+    # Set before Prefect is imported: its home, its log level; and the runs' GX Data Docs kept out of the
+    # project's own site.
     os.environ["PREFECT_HOME"] = args.prefect_home or str(work / "prefect-home")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if args.verbose else "WARNING")
-    import prefect
-    import trafilatura
-
-    from flows.pipeline import ingest_flow
-
-    # After Prefect has set up logging: trafilatura logs a line per odd page (and per non-HTML seed).
-    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-
-    inputs = build_inputs(work / "inputs", args.pages)
-    n = len(inputs)
-    raws: list[RawDocument] = [read_file(p) for p in inputs]
-    max_bytes = get_settings().max_input_bytes
-    print(f"{n} inputs ({args.pages} pages + {n - args.pages} seeds, {sum(len(r.data) for r in raws) / 1e6:.0f} MB)"
-          f" in {work}; workers {args.workers}, batch size {args.batch_size}; load {loadavg()}", flush=True)
-
-    warm: dict[str, dict[str, Any]] = {}
-    timed(warm, "flow over the seeds", lambda: ingest_flow(
-        seeds_dir=str(work / "inputs" / "seeds"), db_path=str(work / "warmup.duckdb"), workers=args.workers))
-    timed(warm, "extraction pool", lambda: extract_many(
-        raws[: 2 * MIN_DOCS_PER_WORKER * args.workers], workers=args.workers, max_bytes=max_bytes))
-    trafilatura.extract(raws[0].data)  # its lazy tables, outside the timing
-    # What the idle tree (mostly the Prefect server's services) burns, to read the CPU columns against.
-    timed(warm, "idle 5 s", lambda: time.sleep(5))
-    for name, t in warm.items():
-        print(f"warm-up, {name}: {t['wall_s']:.1f} s wall, {t['cpu_s']:.1f} s cpu", flush=True)
-
-    runs: dict[str, dict[str, Any]] = {}
-    timed(runs, "trafilatura", lambda: [trafilatura.extract(r.data) for r in raws])
-    print(f"trafilatura loop: {runs['trafilatura']['wall_s']:.1f} s", flush=True)
-    timed(runs, "extract_document", lambda: [extract_one(r, max_bytes) for r in raws])
-    print(f"extract_document loop: {runs['extract_document']['wall_s']:.1f} s", flush=True)
-    stages, staged_counts = staged_run(inputs, work / "staged.duckdb", args.workers, args.batch_size)
-    runs["stages"] = {k: sum(s[k] for s in stages.values()) for k in ("wall_s", "cpu_s")}
-    runs["stages"] |= {"load_before": stages["prepare"]["load_before"], "load_after": stages["finish"]["load_after"]}
-    print(f"stages without Prefect: {runs['stages']['wall_s']:.1f} s", flush=True)
-    summary = timed(runs, "ingest_flow", lambda: ingest_flow(
-        seeds_dir=str(work / "inputs"), db_path=str(work / "flow.duckdb"),
-        batch_size=args.batch_size, workers=args.workers))
-    tasks = flow_task_times(summary.flow_run_id)
-
-    base = runs["trafilatura"]
-    print(f"\n{'run':34} {'inputs':>6} {'wall s':>8} {'pages/s':>8} {'× traf':>8} {'cpu s':>8} {'× traf':>8}"
-          f" {'cores':>6}   load before -> after")
-    print(row("trafilatura.extract loop (1 proc)", n, base, base))
-    print(row("extract_document loop (1 proc)", n, runs["extract_document"], base))
-    for stage in STAGES:
-        label = f"extract_many ({args.workers} workers)" if stage == "extract" else stage
-        print(row(f"  {label}", n, stages[stage], base))
-    print(row("stages without Prefect (sum)", n, runs["stages"], base))
-    print(row("ingest_flow (Prefect)", n, runs["ingest_flow"], base))
-    overhead = runs["ingest_flow"]["wall_s"] - runs["stages"]["wall_s"]
-    speedup = runs["extract_document"]["wall_s"] / stages["extract"]["wall_s"]
-    print(f"\nextract_many vs extract_document loop: {speedup:.2f}x faster on {args.workers} workers;"
-          f" Prefect orchestration ≈ {overhead:+.1f} s over the bare stages")
-    print("flow task runs (Prefect API): " + ", ".join(
-        f"{k} {v['seconds']:.1f} s/{v['runs']}" for k, v in sorted(tasks.items(), key=lambda kv: -kv[1]["seconds"])))
-    print(f"flow counts {summary.counts}; stages counts {staged_counts}")
-    # Copies whose marker did not reach the extracted body land as same-text duplicates; say so.
-    details = Counter(f"{o}: {d.split(' article ')[0]}" for _, o, d in summary.outcomes if o != "landed")
-    print("not landed: " + "; ".join(f"{n} {d}" for d, n in details.most_common()))
-
-    result = {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": {"trafilatura": trafilatura.__version__, "prefect": prefect.__version__},
-        "inputs": n, "pages": args.pages, "workers": args.workers, "batch_size": args.batch_size,
-        "cpu_count": os.cpu_count(), "warmup": warm, "runs": runs, "stages": stages, "flow_tasks": tasks,
-        "ratios_wall_vs_trafilatura": {k: v["wall_s"] / base["wall_s"] for k, v in runs.items()},
-        "ratios_cpu_vs_trafilatura": {k: v["cpu_s"] / base["cpu_s"] for k, v in runs.items()},
-        "extract_many_speedup_vs_one_process": speedup, "prefect_overhead_wall_s": overhead,
-        "flow_counts": summary.counts, "staged_counts": staged_counts, "flow_run_id": summary.flow_run_id,
-        "not_landed": dict(details.most_common()),
-    }
+    os.environ["PRESSWATCH_DATA_DOCS"] = str(work / "data-docs")
+    result = measure(args, work)
+    report(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "pipeline.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     print(f"results: {(RESULTS / 'pipeline.json').relative_to(ROOT)}")
