@@ -18,7 +18,7 @@ from typing import Any
 
 from flows.decoding import Decoded, DecodeError, decode
 from flows.formats import detect_format, split_front_matter
-from flows.furniture import clean_paragraphs, parse_attribution
+from flows.furniture import clean_paragraphs
 from flows.htmlextract import extract_html
 from flows.metadata import (
     CHINA_OFFSET,
@@ -43,7 +43,7 @@ from flows.plaintext import (
 )
 from flows.records import Article, RawDocument, Rejection
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 MIN_BODY_CHARS = 30  # fewer non-space characters than this is a stub or a page without an article
 CHINESE_LANGUAGES = {"zh"}
 
@@ -56,11 +56,6 @@ _FM_KEYS: dict[str, tuple[str, ...]] = {
     "language": ("lang", "language", "locale"),
 }
 _DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+")
-_HTML_DATE_ATTRS = ("datetime", "pudate", "data-time", "data-date", "content")
-_HTML_DATE_META = (
-    "//meta[@property='article:published_time' or @name='pubdate' or @name='publishdate'"
-    " or @itemprop='datePublished' or @name='PubDate' or @property='og:published_time']/@content"
-)
 
 
 @dataclass
@@ -115,35 +110,6 @@ def _as_names(value: Any) -> list[str] | None:
     return names or None
 
 
-def _html_hints(html: str) -> dict[str, Any]:
-    """What trafilatura leaves out: <address> bylines, <time> stamps with their time, attribution lines."""
-    from lxml import etree
-    from lxml import html as lxml_html
-
-    try:
-        root = lxml_html.fromstring(html)
-    except (etree.ParserError, ValueError):
-        return {}
-    hints: dict[str, Any] = {"dates": [], "attributions": []}
-    for el in root.xpath("//address"):
-        names = [n for n in split_names(el.text_content()) if len(n) <= 40]
-        if names:
-            hints.setdefault("authors", names)
-    # A <time> is the article's only when marked so, alone on the page, or first in the <article>:
-    # related-news lists carry <time> elements of their own.
-    times = root.xpath("//time")
-    chosen = [t for t in times if t.get("itemprop") == "datePublished" or t.get("pubdate") is not None]
-    chosen = chosen or (times if len(times) == 1 else root.xpath("(//article//time)[1]"))
-    for el in chosen:
-        hints["dates"].extend(el.get(a) for a in _HTML_DATE_ATTRS if el.get(a))
-    hints["dates"].extend(str(v) for v in root.xpath(_HTML_DATE_META))
-    for el in root.xpath("//p | //li | //span | //footer//div | //div[not(.//p) and not(.//div)]"):
-        found = parse_attribution(el.text_content())
-        if found:
-            hints["attributions"].extend(found)
-    return hints
-
-
 def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[str, Any]) -> Article | Rejection:
     text = decoded.text
     fmt = detect_format(text)
@@ -171,16 +137,15 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
     fields.offer("url", link_url, "link-header")
 
     if fmt == "html":
-        hints = _html_hints(text)
-        ex = extract_html(text, url=raw.url or fields.get("url"))
+        ex = extract_html(text, url=raw.url or fields.get("url"), now=now)
         source = ex.provenance or {}
         fields.offer("title", ex.title, source.get("title", "html"))
         fields.offer("url", ex.url, source.get("url", "html"))
-        fields.offer("authors", hints.get("authors"), "html-address")
+        fields.offer("authors", ex.hints.authors, "html-address")
         html_authors = (ex.authors, source.get("authors", "html"))
         fields.offer("declared_language", ex.language, source.get("language", "html"))
-        dates += [(d, "html-time") for d in hints.get("dates", [])] + [(ex.date or "", source.get("date", "html"))]
-        page_attributions = hints.get("attributions", [])
+        dates += [(d, "html-time") for d in ex.hints.dates] + [(ex.date or "", source.get("date", "html"))]
+        page_attributions = ex.hints.attributions
         sitename = ex.sitename
         paragraphs = [p for p in ex.text.split("\n") if p.strip()]
         fields.provenance["text"] = source.get("text", ex.method)

@@ -62,6 +62,19 @@ def _strip_line(line: str) -> str:
     return text
 
 
+# What _strip_line may take off the front of an attribution line, and the characters one then opens with.
+_LEAD_NOISE = _BULLETS + "".join(left for left, _ in _BRACKETS)
+_LEAD_CHARS = frozenset(key[0] for key in _KIND_OF) | {"b", "B"}
+
+
+def opens_like_attribution(text: str) -> bool:
+    """False when `text` (or its opening) cannot be an attribution line: a cheap test before parsing."""
+    previous = None
+    while text != previous:
+        previous, text = text, text.strip().lstrip(_LEAD_NOISE)
+    return bool(text) and text[0] in _LEAD_CHARS
+
+
 def _person_or_outlet(value: str, kind: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for name in split_names(value):
@@ -139,9 +152,18 @@ _HAN_TOKEN = re.compile(r"[\u3400-\u9fff]+")
 _NAV_SEP = re.compile(r"\s*(?:>|›|»|\||丨|｜)\s*")
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+_HEADING_EXTRA = 4  # characters a heading may carry after its words ('相关新闻：更多')
+_HEADING_MAX = max(map(len, _HEADINGS)) + _HEADING_EXTRA
+_DIGIT = re.compile(r"\d")
+PROMO_MAX = 120  # longer paragraphs are never promotion lines
+
+
 def is_section_heading(line: str) -> bool:
-    norm = re.sub(r"[\W_]", "", line)
-    return any(norm == h or (norm.startswith(h) and len(norm) <= len(h) + 4) for h in _HEADINGS)
+    norm = _NOT_WORD.sub("", line)
+    if len(norm) > _HEADING_MAX or not norm.startswith(_HEADINGS):
+        return False
+    return any(norm.startswith(h) and len(norm) <= len(h) + _HEADING_EXTRA for h in _HEADINGS)
 
 
 def is_stream_header(line: str) -> bool:
@@ -155,6 +177,8 @@ def is_date_or_number_only(line: str) -> bool:
         return True
     if _NUMBER_ONLY.match(text):
         return True
+    if not _DIGIT.search(text):
+        return False  # no date, no time
     span = date_span(text)
     rest = text[: span[0]] + text[span[1] :] if span else text
     rest = _TIME.sub("", rest)
@@ -181,7 +205,11 @@ def _is_navigation(line: str) -> bool:
 
 def line_furniture(line: str) -> str | None:
     """Why a single paragraph is furniture wherever it stands, or None when it may be body."""
-    text = line.strip()
+    return _line_furniture(line.strip(), None)
+
+
+def _line_furniture(text: str, heading: bool | None) -> str | None:
+    """line_furniture of a stripped line, with is_section_heading's answer when already known."""
     if not text:
         return "empty"
     if _MD_IMAGE.match(text) or text.lower().startswith("<img"):
@@ -197,11 +225,11 @@ def line_furniture(line: str) -> str | None:
         (len(text) <= 80 and _TRUNCATED_END.search(text)) or (_TEASER.match(text) and len(text) <= 160)
     ):
         return "truncated-headline"
-    promos = {m.group(0).upper() for m in _PROMO.finditer(text)}
     # A prompt is a label ("扫码下载APP"), not a sentence; a sentence needs two prompts to count as one.
-    if promos and ((len(text) <= SHORT_LINE and not text.endswith(_SENTENCE_END)) or (len(promos) >= 2 and len(text) <= 120)):
+    promos = {m.group(0).upper() for m in _PROMO.finditer(text)} if len(text) <= PROMO_MAX else ()
+    if promos and ((len(text) <= SHORT_LINE and not text.endswith(_SENTENCE_END)) or len(promos) >= 2):
         return "promotion"
-    if is_section_heading(text):
+    if is_section_heading(text) if heading is None else heading:
         return "section-heading"
     if _is_navigation(text):
         return "navigation"
@@ -211,7 +239,8 @@ def line_furniture(line: str) -> str | None:
 def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
     """Split paragraphs into body and furniture, collecting attribution lines on the way."""
     texts = [p.strip() for p in paragraphs if p.strip()]
-    reasons = [line_furniture(t) for t in texts]
+    headings = [is_section_heading(t) for t in texts]
+    reasons = [_line_furniture(t, h) for t, h in zip(texts, headings, strict=True)]
     prose = [len(t) if r is None and len(t) >= SHORT_LINE else 0 for t, r in zip(texts, reasons, strict=True)]
     prose_after = [0] * (len(texts) + 1)  # prose characters from index i to the end
     for i in range(len(texts) - 1, -1, -1):
@@ -222,7 +251,7 @@ def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
     in_section = False  # inside a recommendation list that opened before the article did
     for index, text in enumerate(texts):
         attribution = parse_attribution(text)
-        heading = is_section_heading(text)
+        heading = headings[index]
         stream = is_stream_header(text)
         substantial = seen_body and body_chars >= SUBSTANTIAL_BODY_CHARS
         # When far more prose follows than precedes, what came first was a preface or sidebar.

@@ -12,9 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
+
+from flows.furniture import MAX_ATTRIBUTION_LINE, opens_like_attribution
 
 # Roles named in class/id attributes, matched inside camelCase and dashed names ("relatedNews",
 # "article-share"): only words that never name the article container itself.
@@ -97,9 +98,11 @@ def scan(root: HtmlElement) -> Scan:
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIPPED:
             continue  # comments and scripts: no text, and their tails are counted by the parent
+        # Footer markers only matter in blocks of at most FOOTER_MAX_CHARS: longer text is not searched.
         text = el.text
         if text and not text.isspace():
-            total, footer = len("".join(text.split())), _FOOTER_MARKERS.search(text) is not None
+            total = len("".join(text.split()))
+            footer = total <= FOOTER_MAX_CHARS and _FOOTER_MARKERS.search(text) is not None
         else:
             total, footer = 0, False
         links = 0
@@ -110,8 +113,9 @@ def scan(root: HtmlElement) -> Scan:
             footer = footer or c_footer
             tail = child.tail
             if tail and not tail.isspace():
-                total += len("".join(tail.split()))
-                footer = footer or _FOOTER_MARKERS.search(tail) is not None
+                size = len("".join(tail.split()))
+                total += size
+                footer = footer or (size <= FOOTER_MAX_CHARS and _FOOTER_MARKERS.search(tail) is not None)
         if tag == "a":
             links = total
         if total and tag in _BLOCKS and total - links <= max_plain:
@@ -163,46 +167,56 @@ def clean_page(root: HtmlElement) -> tuple[int, int]:
 
 # ---- page text -----------------------------------------------------------------------------------------
 
-_BLOCK_TAGS = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "tr", "blockquote",
-                         "pre", "section", "article", "table", "ul", "ol", "dd", "dt", "figcaption", "br"})
-_BODY_TEXT = etree.XPath("//body//text()", smart_strings=False)
+_TEXT_NODES = etree.XPath(".//text()")  # smart strings: each knows its element
+_BLOCK_CHARS = 2 * MAX_ATTRIBUTION_LINE  # longer blocks (bullets and brackets aside) are prose
 
 
-def lenient_parse(html: str) -> HtmlElement | None:
-    """Parse what trafilatura refuses (a page without <html>, a crawl dump): lxml repairs it."""
-    try:
-        return lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None
+def page_text(tree: HtmlElement) -> tuple[str, list[tuple[str, str]]]:
+    """The visible text of a noise-stripped page, one line per text node with whitespace collapsed
+    (a fragment without <body> is all visible); and the blocks that may be attribution lines, as
+    (their lines, their text). Read before furniture removal: datelines and 责任编辑 lines often sit
+    in blocks it drops. A block is a candidate only when one of its text nodes opens like an
+    attribution line, so most of the page costs one string test."""
+    body = tree.find(".//body")
+    root = tree if body is None else body
+    lines: list[str] = []
+    blocks: list[tuple[int, int, str, HtmlElement]] = []  # (first node, -height, text, block)
+    visited: set[HtmlElement] = set()
+    for node in _TEXT_NODES(root):
+        line = " ".join(node.split())
+        if not line:
+            continue
+        lines.append(line)
+        if not opens_like_attribution(line):
+            continue
+        el = node.getparent()
+        el = el.getparent() if node.is_tail else el
+        height = 0
+        # Outwards while short: an element's text holds its children's, so no ancestor of a long one is short.
+        while el is not None and el not in visited:
+            visited.add(el)
+            text = el.text_content()
+            if len(text) > _BLOCK_CHARS and len(text.strip()) > _BLOCK_CHARS:
+                break  # prose: attribution lines are short (bullets and brackets aside)
+            if _is_block(el):
+                blocks.append((len(lines), -height, text, el))
+            el, height = (None if el is root else el.getparent()), height + 1
+    blocks.sort(key=lambda b: b[:2])  # page order, outer blocks first
+    return "\n".join(lines), [(_lines_of(el), text) for _, _, text, el in blocks]
 
 
-def page_lines(root: HtmlElement) -> list[str]:
-    """Visible text of a noise-stripped page, one line per text node, whitespace collapsed."""
-    return [line for line in (" ".join(t.split()) for t in _BODY_TEXT(root)) if line]
+def _is_block(el: HtmlElement) -> bool:
+    """p, li, span; a div holding no paragraphs or divs of its own, or sitting in a <footer>."""
+    if el.tag in ("p", "li", "span"):
+        return True
+    return el.tag == "div" and (
+        next(el.iterdescendants("p", "div"), None) is None or next(el.iterancestors("footer"), None) is not None
+    )
 
 
-def element_text(root: HtmlElement | None) -> str:
-    """Visible text with one line per block element, blank lines dropped."""
-    if root is None:
-        return ""
-    parts: list[str] = []
-
-    def walk(el: HtmlElement) -> None:
-        if not isinstance(el.tag, str) or el.tag in _SKIPPED:
-            return
-        block = el.tag in _BLOCK_TAGS
-        if block:
-            parts.append("\n")
-        parts.append(el.text or "")
-        for child in el:
-            walk(child)
-            parts.append(child.tail or "")
-        if block:
-            parts.append("\n")
-
-    walk(root)
-    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
+def _lines_of(el: HtmlElement) -> str:
+    """How page_text prints an element: its non-blank text nodes, collapsed, one per line."""
+    return "\n".join(" ".join(t.split()) for t in el.itertext() if t and not t.isspace())
 
 
 # ---- text-level furniture ------------------------------------------------------------------------------

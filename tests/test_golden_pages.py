@@ -141,6 +141,13 @@ def test_golden_page_article_through_the_whole_document_path(golden: Golden) -> 
         assert furniture not in result.text
 
 
+def test_bylines_of_related_stories_beside_the_article_do_not_become_its_authors() -> None:
+    golden = next(g for g in GOLDEN if g.file.startswith("english_vox"))
+    result = extract_document(RawDocument(source=golden.file, data=_bytes(golden)))
+    assert isinstance(result, Article)
+    assert result.authors == list(golden.authors)
+
+
 def test_headline_is_not_repeated_as_the_first_paragraph(extracted: dict[str, HtmlExtraction]) -> None:
     ex = extracted["traditional_big5_constructed.html"]
     assert not ex.text.startswith("DeepSeek火爆全球")

@@ -1,20 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import lxml.html
 import pytest
 
 from flows.htmlclean import clean_page, cut_closing_notices, drop_repeated_title, scan, split_table_rows
-from flows.htmlextract import (
-    choose,
-    clean_sitename,
-    clean_title,
-    extract_html,
-    find_authors,
-    find_date,
-    unshared_edges,
-)
+from flows.htmlextract import choose, extract_html, unshared_edges
+from flows.htmlmeta import clean_sitename, clean_title, find_authors, find_date
 
 NOW = datetime(2025, 3, 1, 12, 0)
 ARTICLE = (
@@ -259,3 +252,27 @@ def test_metadata_comes_with_its_provenance() -> None:
     assert ex.provenance["title"] == "h1" and ex.provenance["date"] == "header-text"
     assert ex.provenance["authors"] == "byline" and ex.provenance["text"] == ex.method
     assert ex.text.split("\n") == PARAGRAPHS
+
+
+def test_timezone_aware_now_bounds_the_date_like_a_naive_one() -> None:
+    html = (
+        "<html><head><title>t</title></head><body><h1>国产大模型加速落地</h1>"
+        f"<div>2025年03月02日 10:32 来源：示例日报</div><div><p>{ARTICLE}</p><p>{ARTICLE}</p></div></body></html>"
+    )
+    beijing = timezone(timedelta(hours=8))
+    assert extract_html(html, now=datetime(2025, 3, 1, 20, 0, tzinfo=beijing)).date == "2025-03-02T10:32:00"
+    assert extract_html(html, now=datetime(2025, 2, 27, 12, 0, tzinfo=UTC)).date is None
+
+
+def test_attribution_lines_far_from_the_article_are_not_its_own() -> None:
+    # Related stories with credits of their own, then more than HEADER_BEFORE characters of headlines.
+    sidebar = "".join(f"<li><a href='/a{i}'>其他新闻标题第{i}条，讲述另一件事情</a><span>来源：别家日报</span></li>"
+                      for i in range(5))
+    headlines = "".join(f"<li><a href='/b{i}'>第{i}条要闻标题，讲述又一件完全不同的事情</a></li>" for i in range(30))
+    html = (
+        f"<html><head><title>t</title></head><body><ul>{sidebar}</ul><ul>{headlines}</ul>"
+        f"<h1>国产大模型加速落地</h1><p>来源：示例日报</p><div><p>{ARTICLE}</p><p>{ARTICLE}</p></div>"
+        "<p>责任编辑：王小明</p></body></html>"
+    )
+    attributions = extract_html(html, now=NOW).hints.attributions
+    assert attributions == [("source", "示例日报"), ("editor", "王小明")]
