@@ -13,7 +13,9 @@ from rich.table import Table
 
 from flows.settings import get_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="presswatch: media monitoring on Prefect + DuckDB.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="presswatch: media monitoring on Prefect + DuckDB."
+)
 console = Console()
 err = Console(stderr=True)
 
@@ -22,7 +24,10 @@ JSONL_KEYS = (
     "outlet", "platform", "url", "language", "script",
 )  # fmt: skip
 
-DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default: $PRESSWATCH_DB or warehouse/presswatch.duckdb)")]
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB file (default: $PRESSWATCH_DB or warehouse/presswatch.duckdb)"),
+]
 
 
 def _table(title: str, columns: list[str], rows: list[tuple[Any, ...]]) -> Table:
@@ -34,12 +39,35 @@ def _table(title: str, columns: list[str], rows: list[tuple[Any, ...]]) -> Table
     return table
 
 
+def _summaries_table(result: dict[str, Any]) -> Table:
+    steps: dict[str, Any] = result.get("steps", {})
+    seconds: dict[str, float] = result.get("seconds", {})
+    rows = [
+        (
+            name,
+            f"{seconds.get(name, 0):.1f}",
+            ", ".join(f"{k} {v}" for k, v in (info or {}).items() if not isinstance(v, dict | list)),
+        )
+        for name, info in steps.items()
+    ]
+    return _table(
+        "Summaries (`presswatch report --out report.html` shows them)", ["summary", "seconds", "result"], rows
+    )
+
+
 @app.command()
 def run(
-    seeds: Annotated[Path | None, typer.Option("--seeds", help="folder of input files (default: seeds/)")] = None,
+    seeds: Annotated[
+        Path | None, typer.Option("--seeds", help="folder of input files (default: seeds/)")
+    ] = None,
     db: DbOption = None,
-    feed: Annotated[list[str] | None, typer.Option("--feed", help="an RSS/Atom feed URL to poll (repeatable)")] = None,
+    feed: Annotated[
+        list[str] | None, typer.Option("--feed", help="an RSS/Atom feed URL to poll (repeatable)")
+    ] = None,
     no_feeds: Annotated[bool, typer.Option("--no-feeds", help="skip the feeds in seeds/feeds.yaml")] = False,
+    no_summaries: Annotated[
+        bool, typer.Option("--no-summaries", help="land only; skip the summary flows")
+    ] = False,
     batch_size: Annotated[int | None, typer.Option(help="documents per Prefect task")] = None,
     workers: Annotated[int | None, typer.Option(help="extraction processes")] = None,
 ) -> None:
@@ -51,6 +79,7 @@ def run(
         db_path=str(db) if db else None,
         feeds=feed or None,
         include_feeds=not no_feeds or bool(feed),
+        summarize=not no_summaries,
         batch_size=batch_size,
         workers=workers,
     )
@@ -65,6 +94,8 @@ def run(
     if summary.feeds:
         console.print(_table("Feeds polled", ["feed", "status", "new entries", "error"], summary.feeds))
     console.print(_table("Articles per outlet", ["outlet", "articles"], summary.per_outlet))
+    if summary.summaries:
+        console.print(_summaries_table(summary.summaries))
     console.print(
         _table(
             "Articles per day and outlet",
@@ -94,8 +125,30 @@ def reprocess(
 
 
 @app.command()
+def summarize(db: DbOption = None) -> None:
+    """Bring the summary tables up to date: volume, watchlist, terms, stories, figures, alerts."""
+    from flows.summary_flows import summaries_flow
+
+    console.print(_summaries_table(summaries_flow(db_path=str(db) if db else None)))
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("presswatch-report.html"),
+    db: DbOption = None,
+) -> None:
+    """Write a static HTML report: volume, share of voice, stories, the figures ledger, open alerts."""
+    from flows.report import write_report
+
+    path = write_report(db or get_settings().db_path, out)
+    console.print(f"report written to {path}")
+
+
+@app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="port of the local Prefect server started when none is configured")] = 4200,
+    port: Annotated[
+        int, typer.Option(help="port of the local Prefect server started when none is configured")
+    ] = 4200,
     limit: Annotated[int, typer.Option(help="flow runs at once in this process")] = 2,
 ) -> None:
     """Run every deployment in prefect.yaml on its schedule from this one process (Ctrl-C stops)."""
@@ -129,13 +182,21 @@ def extract(
         try:
             raw = read_file(path)
         except OSError as exc:
-            record: dict[str, Any] = dict.fromkeys(JSONL_KEYS) | {"source": str(path), "error": str(exc), "stage": "read"}
+            record: dict[str, Any] = dict.fromkeys(JSONL_KEYS) | {
+                "source": str(path),
+                "error": str(exc),
+                "stage": "read",
+            }
             failed += 1
         else:
             result = extract_one(raw, get_settings().max_input_bytes)
             if isinstance(result, Article):
                 record = {k: getattr(result, k) for k in JSONL_KEYS} | {"source": str(path)}
-                record |= {"provenance": result.provenance, "encoding": result.encoding, "format": result.format}
+                record |= {
+                    "provenance": result.provenance,
+                    "encoding": result.encoding,
+                    "format": result.format,
+                }
             else:
                 record = dict.fromkeys(JSONL_KEYS) | {
                     "source": str(path), "error": "; ".join(result.reasons), "stage": result.stage,
@@ -174,7 +235,9 @@ def sql(
         raise typer.Exit(1) from exc
     if json_out:
         for row in rows:
-            sys.stdout.write(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(
+                json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str) + "\n"
+            )
     else:
         console.print(_table(f"{len(rows)} row(s)", columns, rows))
 

@@ -46,6 +46,7 @@ class RunSummary:
     per_day_outlet: list[tuple[Any, ...]] = field(default_factory=list)
     outcomes: list[tuple[str, str, str]] = field(default_factory=list)  # (source, outcome, detail)
     feeds: list[tuple[str, str, int, str | None]] = field(default_factory=list)  # (feed, status, new, error)
+    summaries: dict[str, Any] = field(default_factory=dict)
 
 
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -90,6 +91,7 @@ def ingest_flow(
     feeds: list[str] | None = None,
     include_files: bool = True,
     include_feeds: bool = True,
+    summarize: bool = False,
     batch_size: int | None = None,
     workers: int | None = None,
 ) -> RunSummary:
@@ -144,6 +146,12 @@ def ingest_flow(
     artifacts.publish_run_summary(summary)
     artifacts.publish_validation(db, run_id, docs_index)
     emit_articles_landed(db, summary.counts["landed"], run_id)
+    if summarize:
+        # A sub-flow, so the summaries show under this run in the UI. Deployments leave it off: there the
+        # summaries deployment is triggered by the articles-landed event instead.
+        from flows.summary_flows import summaries_flow
+
+        summary.summaries = summaries_flow(db_path=db)
     return summary
 
 
