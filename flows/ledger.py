@@ -58,7 +58,7 @@ def ledger_frames(
     conflicted = {_group_key(c.quantity, c.subject, c.unit) for c in conflicts}
     values: Columns = {k: [] for k in _VALUE_COLUMNS}
     for g in group_values(rows, rel_tolerance):
-        record = {
+        record: dict[str, object] = {
             "quantity": g.quantity, "subject": g.subject, "unit": g.unit, "value": g.value,
             "n_articles": len(g.article_ids), "n_outlets": len(g.outlets), "outlets": g.outlets,
             "article_ids": g.article_ids, "raws": g.raws,

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from functools import cache
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
@@ -93,12 +94,13 @@ def volume_chart(rows: Sequence[tuple[date, str, int]]) -> str | None:
         names = [*top, "other"] if "other" in series else top
         colors = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
         stacks = [[series[name].get(d, 0) for d in days] for name in names]
+        x = np.array(days, dtype="datetime64[D]")  # matplotlib's date axis, and typed for mypy
         if len(days) > 40:  # one polygon per outlet: hundreds of bars would bloat the SVG and blur
-            ax.stackplot(days, stacks, labels=names, colors=colors, step="post")
+            ax.stackplot(x, stacks, labels=names, colors=colors, step="post")
         else:
             bottom = [0] * len(days)
             for name, heights, color in zip(names, stacks, colors, strict=True):
-                ax.bar(days, heights, width=6 if weekly else 0.8, bottom=bottom, label=name, color=color)
+                ax.bar(x, heights, width=6 if weekly else 0.8, bottom=bottom, label=name, color=color)
                 bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
         ax.set_ylabel("articles per week" if weekly else "articles per day")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -135,7 +137,7 @@ def share_over_time_chart(rows: Sequence[tuple[date, str, float]], entities: Seq
         fig, ax = plt.subplots(figsize=(10, 3.2))
         for i, entity in enumerate(entities):
             series = sorted(points[entity].items())
-            ax.plot([d for d, _ in series], [100 * sum(v) / len(v) for _, v in series], label=entity,
+            ax.plot(np.array([d for d, _ in series], dtype="datetime64[D]"), [100 * sum(v) / len(v) for _, v in series], label=entity,
                     color=PALETTE[i % len(PALETTE)], linewidth=1.5)  # fmt: skip
         ax.set_ylabel("% of mentions")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)

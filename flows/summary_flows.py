@@ -20,6 +20,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from flows import alerts, summaries, summary_store, warehouse
+from flows.locking import warehouse_writer
 from flows.searches import load_searches
 from flows.settings import get_settings
 
@@ -242,15 +243,17 @@ def summaries_flow(
     )
     n_workers = workers or settings.workers
     run_id = _run_id()
-    prepare_tables(db)
     timings: dict[str, float] = {}
     steps: dict[str, dict[str, Any]] = {}
-    steps["mentions"] = _timed("mentions", timings, mentions_flow, db, config, n_workers)
-    steps["volume"] = _timed("volume", timings, volume_flow, db)
-    steps["terms"] = _timed("terms", timings, terms_flow, db, config, n_workers)
-    steps["stories"] = _timed("stories", timings, stories_flow, db, config, n_workers)
-    steps["figures"] = _timed("figures", timings, figures_flow, db, config, n_workers)
-    steps["alerts"] = _timed("alerts", timings, alerts_flow, db, config, n_workers, run_id)
+    # Summaries write too: on a server they queue for the same single-writer slot as ingest runs.
+    with warehouse_writer():
+        prepare_tables(db)
+        steps["mentions"] = _timed("mentions", timings, mentions_flow, db, config, n_workers)
+        steps["volume"] = _timed("volume", timings, volume_flow, db)
+        steps["terms"] = _timed("terms", timings, terms_flow, db, config, n_workers)
+        steps["stories"] = _timed("stories", timings, stories_flow, db, config, n_workers)
+        steps["figures"] = _timed("figures", timings, figures_flow, db, config, n_workers)
+        steps["alerts"] = _timed("alerts", timings, alerts_flow, db, config, n_workers, run_id)
     create_markdown_artifact(
         key="summaries",
         markdown=overview_markdown(db, steps, timings),

@@ -27,17 +27,20 @@ def _query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[An
         return con.execute(sql, params or []).fetchall()
 
 
-def _events(prefix: str, resource_id: str, expected: int, timeout_s: float = 60.0) -> list[Any]:
-    """Events as the Prefect API stored them; the server persists them in batches, so poll."""
+def _events(prefix: str, resource_id: str, expected: int, since: datetime, timeout_s: float = 60.0) -> list[Any]:
+    """Events as the Prefect API stored them since `since` (other modules' runs share the session's API);
+    the server persists them in batches, so poll."""
     from prefect.client.orchestration import get_client
-    from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+    from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter
 
     deadline = time.monotonic() + timeout_s
     while True:
         with get_client(sync_client=True) as client:
             page = client.read_events(
                 filter=EventFilter(
-                    event=EventNameFilter(prefix=[prefix]), resource=EventResourceFilter(id=[resource_id])
+                    event=EventNameFilter(prefix=[prefix]),
+                    resource=EventResourceFilter(id=[resource_id]),
+                    occurred=EventOccurredFilter(since=since),
                 ),
                 limit=50,
             )
@@ -58,8 +61,14 @@ def seeds_with_copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def module_started() -> datetime:
+    """When this module's flow runs began: earlier modules emit alert events to the same API."""
+    return datetime.now(UTC)
+
+
+@pytest.fixture(scope="module")
 def summarised(
-    prefect_api: None, seeds_with_copies: Path, tmp_path_factory: pytest.TempPathFactory
+    prefect_api: None, module_started: datetime, seeds_with_copies: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, dict]:
     db = tmp_path_factory.mktemp("warehouse") / "summaries.duckdb"
     landed = ingest_flow(seeds_dir=str(seeds_with_copies), db_path=str(db))
@@ -138,11 +147,11 @@ def test_stories_join_copies_but_keep_distinct_seeds_apart(summarised):
     assert _query(db, "SELECT count(*), sum(n_articles) FROM stories") == [(5, 7)]
 
 
-def test_match_alerts_become_prefect_events(summarised):
+def test_match_alerts_become_prefect_events(summarised, module_started):
     db, _ = summarised
     matches = _query(db, "SELECT count(*) FROM alerts WHERE kind = 'match' AND search = 'deepseek'")[0][0]
     assert matches == 7
-    events = _events("presswatch.alert.match", "presswatch.search.deepseek", matches)
+    events = _events("presswatch.alert.match", "presswatch.search.deepseek", matches, since=module_started)
     assert len(events) == matches
     related = {r.id for e in events for r in e.related}
     assert f"presswatch.article.{_article(summarised[0], '000_traditional.txt')}" in related
@@ -199,11 +208,12 @@ def burst_warehouse(db_path: Path) -> Path:
 
 def test_burst_raises_one_spike_alert_and_event(burst_warehouse: Path):
     db = burst_warehouse
+    started = datetime.now(UTC)
     first = summaries_flow(db_path=str(db))
     spikes = _query(db, "SELECT search, day, count, baseline FROM alerts WHERE kind = 'spike'")
     assert spikes == [("deepseek", date(2025, 3, 21), 6, 1.0)]
     assert first["steps"]["alerts"]["new_spike_alerts"] == 1
-    events = _events("presswatch.alert.spike", "presswatch.search.deepseek", 1)
+    events = _events("presswatch.alert.spike", "presswatch.search.deepseek", 1, since=started)
     assert [e.payload["day"] for e in events] == ["2025-03-21"]
     again = summaries_flow(db_path=str(db))
     assert again["steps"]["alerts"]["new_spike_alerts"] == 0
