@@ -1,6 +1,7 @@
 """Benchmark of the summaries on synthetic warehouses of 10k, 100k and 1M articles.
 
     .venv/bin/python bench/summaries.py --sizes 10000 100000 [1000000] [--workdir DIR] [--new 1000]
+        [--reuse] [--phases cold aggregates daily]
 
 Synthetic articles are recombinations of the seeds' paragraphs (the seeds extracted by the project's own
 extractor): 20-44 paragraphs each (the seeds' mean length), 40 outlets, a year of dates (10% undated),
@@ -19,13 +20,22 @@ For each size N it times, with the same functions the Prefect tasks call (flows/
 3. a daily run: --new (default 1,000) articles land, then every step runs as the flow runs it:
    incremental analysis of the new articles plus the full rebuild of its aggregate.
 Prefect itself adds ~1.5 s per sub-flow on top (measured in tests/test_summary_flows.py), not included.
+
+Every time is also a ratio to a baseline measured in the same process on the same warehouse: analyses
+(cold, daily; on --workers processes) against plain jieba.lcut of the same articles (title + text) in ONE
+process, timed on --baseline-sample articles; rebuilds against one plain DuckDB full scan of the articles.
+--reuse keeps an existing bench-<N>.duckdb: no build, no cold analysis (the cold phase re-measures the
+rates on --sample articles, writing nothing). The daily phase first catches up on anything pending, then
+lands --new articles never landed before. Results are merged by size into <workdir>/results.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -33,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jieba
 import numpy as np
 import pandas as pd
 
@@ -48,6 +59,7 @@ from flows.summary_store import STEP_TABLES
 ROOT = Path(__file__).resolve().parent.parent
 OUTLETS = ["时代周报", "观察者网", "纽约时报中文网", "中國工業報"] + [f"示例媒体{i:02d}" for i in range(36)]
 CONFIG = summaries.AnalysisConfig()
+PHASES = ("cold", "aggregates", "daily")
 NOW = datetime.now(UTC)
 
 
@@ -64,12 +76,12 @@ def seed_paragraphs() -> tuple[list[str], list[str]]:
 # Article i: an original (i % 5 != 0) or a copy of a recent original j with one paragraph dropped.
 # Every choice is a hash of i (or j), so a size always gives the same warehouse.
 _PLAN = """
-CREATE OR REPLACE TABLE bench_plan AS
+{head}
 WITH ids AS (
     SELECT i, CASE WHEN i % 5 = 0 AND i > 0
                    THEN (i - 1 - hash(i, 'src') % least(i, 400)) // 5 * 5 + 1 + hash(i, 'src2') % 4
                    ELSE i END AS base
-    FROM range(?) t(i)
+    FROM range(?, ?) t(i)
 )
 SELECT i, base, 20 + hash(base, 'k') % 25 AS k,
        CASE WHEN i <> base THEN hash(i, 'drop') % (20 + hash(base, 'k') % 25) ELSE -1 END AS dropped,
@@ -118,7 +130,10 @@ def build(db: Path, n: int, new: int, paragraphs: list[str], titles: list[str]) 
         con.execute("CREATE OR REPLACE TABLE bench_titles AS SELECT * FROM t")
         con.register("o", pd.DataFrame({"no": range(len(OUTLETS)), "outlet": OUTLETS}))
         con.execute("CREATE OR REPLACE TABLE bench_outlets AS SELECT * FROM o")
-        con.execute(_PLAN, [n + new, len(OUTLETS), len(titles)])
+        con.execute(
+            _PLAN.format(head="CREATE OR REPLACE TABLE bench_plan AS"),
+            [0, n + new, len(OUTLETS), len(titles)],
+        )
         con.execute("CREATE OR REPLACE TABLE bench_new AS SELECT * FROM articles LIMIT 0")
         con.execute("ALTER TABLE bench_new ADD PRIMARY KEY (article_id)")
         step = 100_000
@@ -132,30 +147,59 @@ def build(db: Path, n: int, new: int, paragraphs: list[str], titles: list[str]) 
         return int(con.execute("SELECT count(*) FROM articles").fetchall()[0][0])
 
 
+def analyse_pending(db: Path, step: str, workers: int) -> summary_store.StepResult:
+    return summary_store.analyse_pending(str(db), step, CONFIG, workers=workers, now=NOW)
+
+
+def _one(con: Any, sql: str) -> Any:
+    return con.execute(sql).fetchall()[0][0]
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = fn()
     return time.perf_counter() - started, result
 
 
-def analyse_sample(db: Path, sample: int, workers: int) -> tuple[list[str], dict[str, float]]:
+def read_sample(db: Path, sample: int) -> tuple[list[str], list[dict[str, Any]]]:
+    with warehouse.connection(db) as con:
+        found = con.execute("SELECT article_id FROM articles ORDER BY article_id LIMIT ?", [sample])
+        ids = [r[0] for r in found.fetchall()]
+        return ids, summary_store.read_articles(con, ids)
+
+
+def baselines(db: Path, sample: int) -> dict[str, float]:
+    """Same-process yardsticks: plain jieba.lcut (1 process) in articles/s, and one full scan in s."""
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    _, articles = read_sample(db, sample)
+    texts = ["\n".join(p for p in (a["title"], a["text"]) if p) for a in articles]
+    seconds, _ = timed(lambda: [jieba.lcut(t) for t in texts])
+
+    def scan() -> Any:
+        with warehouse.connection(db, read_only=True) as con:
+            return con.execute("SELECT outlet, count(*), sum(length(text)) FROM articles GROUP BY outlet").fetchall()  # fmt: skip
+
+    base = {"jieba_articles_per_s": len(texts) / seconds, "jieba_sample": len(texts),
+            "scan_s": min(timed(scan)[0] for _ in range(2))}  # fmt: skip
+    print("  baselines: plain jieba.lcut in 1 process {jieba_articles_per_s:.1f} articles/s ({jieba_sample} articles);"
+          " full scan of articles {scan_s:.2f} s".format(**base), flush=True)  # fmt: skip
+    return base
+
+
+def analyse_sample(db: Path, sample: int, workers: int, write: bool) -> tuple[list[str], dict[str, float]]:
     """Analyse `sample` articles for real, every step; returns their ids and articles/s per step."""
     with warehouse.connection(db) as con:
         for step in summaries.STEPS:
             summary_store.sync_fingerprint(con, step, summaries.fingerprint(step, CONFIG), NOW)
-        ids = [
-            r[0]
-            for r in con.execute(
-                "SELECT article_id FROM articles ORDER BY article_id LIMIT ?", [sample]
-            ).fetchall()
-        ]
-        articles = summary_store.read_articles(con, ids)
+    ids, articles = read_sample(db, sample)
     rates: dict[str, float] = {}
     for step in summaries.STEPS:
         seconds, columns = timed(lambda step=step: summaries.analyse_many(step, articles, CONFIG, workers))
         rates[step] = len(ids) / seconds
-        with warehouse.connection(db) as con:
-            summary_store.write_analysis(con, step, ids, columns)
+        if write:
+            with warehouse.connection(db) as con:
+                summary_store.write_analysis(con, step, ids, columns)
         print(f"  cold {step}: {rates[step]:.1f} articles/s", flush=True)
     return ids, rates
 
@@ -207,29 +251,19 @@ def replicate(db: Path, sample_ids: list[str], paragraphs: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def run_alerts(db: Path) -> int:
-    searches = load_searches(CONFIG.searches_path)
-    with warehouse.connection(db) as con:
-        daily, first, last = summary_store.search_daily(con)
-        return len(
-            summary_store.insert_alerts(con, alerts.spike_rows(searches, daily, first, last), NOW, "bench")
-        )
+def run_alerts(con: Any) -> int:
+    daily, first, last = summary_store.search_daily(con)
+    spikes = alerts.spike_rows(load_searches(CONFIG.searches_path), daily, first, last)
+    return len(summary_store.insert_alerts(con, spikes, NOW, "bench"))
 
 
 def read_views(db: Path) -> int:
+    views = ("summary_volume", "summary_share_of_voice", "summary_mentions_daily", "summary_search_daily")
     with warehouse.connection(db, read_only=True) as con:
-        return sum(
-            con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
-            for view in (
-                "summary_volume",
-                "summary_share_of_voice",
-                "summary_mentions_daily",
-                "summary_search_daily",
-            )
-        )
+        return sum(_one(con, f"SELECT count(*) FROM {view}") for view in views)
 
 
-def aggregates(db: Path, out: Path) -> dict[str, float]:
+def aggregates(db: Path, out: Path, scan_s: float) -> dict[str, float]:
     def rebuild(fn: Callable[[Any], Any]) -> Callable[[], Any]:
         def run() -> Any:
             with warehouse.connection(db) as con:
@@ -242,111 +276,156 @@ def aggregates(db: Path, out: Path) -> dict[str, float]:
         ("top terms", rebuild(summary_store.rebuild_top_terms)),
         ("stories", rebuild(summary_store.rebuild_stories)),
         ("figures ledger", rebuild(summary_store.rebuild_ledger)),
-        ("alerts", lambda: run_alerts(db)),
+        ("alerts", rebuild(run_alerts)),
         ("volume + share of voice views", lambda: read_views(db)),
         ("HTML report", lambda: write_report(db, out)),
     ):
         times[name], result = timed(fn)
-        print(f"  {name}: {times[name]:.2f} s ({result})", flush=True)
+        print(f"  {name}: {times[name]:.2f} s = {times[name] / scan_s:.1f}× full scan ({result})", flush=True)
     return times
 
 
-_DAILY = {
-    "mentions": (), "terms": (summary_store.rebuild_top_terms,), "signatures": (summary_store.rebuild_stories,),
-    "figures": (summary_store.rebuild_ledger,), "searches": (),
+# Each daily step: the incremental analysis, then the full rebuild of its aggregate (if any).
+_DAILY: dict[str, tuple[str, Callable[[Any], Any]] | None] = {
+    "mentions": None, "terms": ("top terms", summary_store.rebuild_top_terms),
+    "signatures": ("stories", summary_store.rebuild_stories),
+    "figures": ("figures ledger", summary_store.rebuild_ledger), "searches": ("alerts", run_alerts),
 }  # fmt: skip
+DAILY_REBUILDS = {r[0] for r in _DAILY.values() if r}
 
 
-def daily_run(db: Path, workers: int) -> dict[str, float]:
+def land_new(db: Path, new: int) -> int:
+    """Lands `new` articles never landed before: bench_new as built, else a fresh batch planned after it."""
     with warehouse.connection(db) as con:
+        one = functools.partial(_one, con)
+        if one("SELECT count(*) FROM bench_new WHERE article_id IN (SELECT article_id FROM articles)"):
+            lo, titles = one("SELECT max(i) + 1 FROM bench_plan"), one("SELECT count(*) FROM bench_titles")
+            con.execute(_PLAN.format(head="INSERT INTO bench_plan"), [lo, lo + new, len(OUTLETS), titles])
+            con.execute("DELETE FROM bench_new")
+            paragraphs = one("SELECT count(*) FROM bench_paragraphs")
+            con.execute(_ARTICLES.format(table="bench_new"), [NOW, paragraphs, lo, lo + new])
+        before = one("SELECT count(*) FROM articles")
         con.execute("INSERT INTO articles SELECT * FROM bench_new ON CONFLICT DO NOTHING")
+        return int(one("SELECT count(*) FROM articles") - before)
+
+
+def daily_run(db: Path, new: int, workers: int, base: dict[str, float]) -> tuple[dict, dict, int]:
+    caught = sum(analyse_pending(db, step, workers).analysed for step in summaries.STEPS)
+    summaries.shutdown_pool()  # the daily run includes the workers' start-up
+    landed = land_new(db, new)
+    print(f"  {landed} new articles landed, after catching up on {caught} pending analyses (untimed)")
     times: dict[str, float] = {}
-    for step, rebuilds in _DAILY.items():
-        started = time.perf_counter()
-        summary_store.analyse_pending(str(db), step, CONFIG, workers=workers, now=NOW)
-        for fn in rebuilds:
+    ratios: dict[str, float] = {}
+    for step, rebuild in _DAILY.items():
+        times[step] = analyse_pending(db, step, workers).seconds
+        ratios[step] = times[step] * base["jieba_articles_per_s"] / landed
+        print(f"  daily {step}: {times[step]:.2f} s = {ratios[step]:.1f}× jieba of the new", flush=True)
+        if rebuild:
+            name, fn = rebuild
             with warehouse.connection(db) as con:
-                fn(con)
-        if step == "searches":
-            run_alerts(db)
-        times[step] = time.perf_counter() - started
-        print(f"  daily {step}: {times[step]:.2f} s", flush=True)
-    return times
+                times[name], _ = timed(lambda fn=fn, con=con: fn(con))
+            ratios[name] = times[name] / base["scan_s"]
+            print(f"  daily rebuild {name}: {times[name]:.2f} s = {ratios[name]:.1f}× full scan", flush=True)
+    ratios["total"] = sum(times.values()) / base["scan_s"]
+    return times, ratios, landed
+
+
+def cold_run(db: Path, n: int, reuse: bool, args: Any, paragraphs: list[str]) -> dict[str, Any]:
+    result: dict[str, Any] = {"cold_measured": n <= args.cold_full_max and not reuse}
+    with warehouse.connection(db, read_only=True) as con:
+        articles = int(_one(con, "SELECT count(*) FROM articles"))
+    summaries.warm_pool(args.workers, CONFIG)  # cold rates exclude worker start-up; the daily run includes it
+    if result["cold_measured"]:
+        cold = {}
+        for step in summaries.STEPS:
+            cold[step] = analyse_pending(db, step, args.workers).seconds
+            print(f"  cold {step}: {cold[step]:.1f} s", flush=True)
+        rates = {s: articles / t for s, t in cold.items()}
+    else:
+        sample_ids, rates = analyse_sample(db, args.sample, args.workers, write=not reuse)
+        if not reuse:
+            result["replicate"] = replicate(db, sample_ids, paragraphs)
+            print(f"  derived rows of the other articles made in {result['replicate']:.1f} s", flush=True)
+        cold = {s: articles / r for s, r in rates.items()}
+    return result | {"articles": articles, "rates": rates, "cold": cold}
 
 
 def bench_size(n: int, args: argparse.Namespace, paragraphs: list[str], titles: list[str]) -> dict[str, Any]:
     db = args.workdir / f"bench-{n}.duckdb"
-    for stale in (db, db.with_suffix(".duckdb.wal")):
-        stale.unlink(missing_ok=True)
-    print(f"== {n:,} articles", flush=True)
-    result: dict[str, Any] = {"n": n, "load_average_at_start": os.getloadavg()}
-    result["build"], result["articles"] = timed(lambda: build(db, n, args.new, paragraphs, titles))
-    print(f"  built {result['articles']:,} articles in {result['build']:.1f} s", flush=True)
-    cold: dict[str, float] = {}
-    summaries.warm_pool(args.workers, CONFIG)  # cold rates exclude worker start-up; the daily run includes it
-    if n <= args.cold_full_max:
-        for step in summaries.STEPS:
-            cold[step] = summary_store.analyse_pending(
-                str(db), step, CONFIG, workers=args.workers, now=NOW
-            ).seconds
-            print(f"  cold {step}: {cold[step]:.1f} s", flush=True)
-        result["cold_measured"] = True
-        result["rates"] = {s: n / t for s, t in cold.items()}
-    else:
-        sample_ids, rates = analyse_sample(db, args.sample, args.workers)
-        result["replicate"] = replicate(db, sample_ids, paragraphs)
-        print(f"  derived rows of the other articles synthesised in {result['replicate']:.1f} s", flush=True)
-        cold = {s: result["articles"] / r for s, r in rates.items()}
-        result["cold_measured"] = False
-        result["rates"] = rates
-    result["cold"] = cold
-    result["aggregates"] = aggregates(db, args.workdir / f"report-{n}.html")
+    reuse = args.reuse and db.exists()
+    phases = set(args.phases) | (set() if reuse else {"cold"})  # a new warehouse needs its cold analysis
+    print(f"== {n:,} articles" + (f", reusing {db}" if reuse else ""), flush=True)
+    result: dict[str, Any] = {"n": n, "load_average_at_start": os.getloadavg(), "workers": args.workers}
+    if not reuse:
+        for stale in (db, db.with_suffix(".duckdb.wal")):
+            stale.unlink(missing_ok=True)
+        result["build"], articles = timed(lambda: build(db, n, args.new, paragraphs, titles))
+        print(f"  built {articles:,} articles in {result['build']:.1f} s", flush=True)
+    base = baselines(db, args.baseline_sample)
+    result["baselines"], ratios = dict.fromkeys(sorted(phases), base), {}
+    if "cold" in phases:
+        result |= cold_run(db, n, reuse, args, paragraphs)
+        ratios["cold"] = {s: base["jieba_articles_per_s"] / r for s, r in result["rates"].items()}
+        print("  cold, × jieba: " + ", ".join(f"{s} {v:.1f}" for s, v in ratios["cold"].items()), flush=True)
+    if "aggregates" in phases:
+        result["aggregates"] = aggregates(db, args.workdir / f"report-{n}.html", base["scan_s"])
+        ratios["aggregates"] = {k: v / base["scan_s"] for k, v in result["aggregates"].items()}
     summaries.shutdown_pool()
-    result["daily"] = daily_run(db, args.workers)
-    result["load_average"] = os.getloadavg()
-    result["db_bytes"] = db.stat().st_size
-    return result
+    if "daily" in phases:
+        result["daily"], ratios["daily"], result["landed"] = daily_run(db, args.new, args.workers, base)
+    return result | {"ratios": ratios, "load_average": os.getloadavg(), "db_bytes": db.stat().st_size}
 
 
-def _fmt(seconds: float, estimated: bool = False) -> str:
-    text = f"{seconds:,.1f}" if seconds < 100 else f"{seconds:,.0f}"
-    return ("~" if estimated else "") + text
+def _cell(seconds: float | None, ratio: float | None, estimated: bool = False) -> str:
+    if seconds is None:
+        return ""
+    digits = 2 if seconds < 1 else 1 if seconds < 100 else 0
+    text = ("~" if estimated else "") + f"{seconds:,.{digits}f}"
+    return text + ("" if ratio is None else f" (×{ratio:.2g})" if ratio < 10 else f" (×{ratio:,.0f})")
 
 
 def table(results: list[dict[str, Any]]) -> str:
     sizes = [r["n"] for r in results]
-    header = "| step | " + " | ".join(f"{n:,}" for n in sizes) + " | " + " | ".join(
-        f"x {a:,}→{b:,}" for a, b in itertools.pairwise(sizes)
-    ) + " |"  # fmt: skip
-    lines = [header, "|---" * (1 + len(sizes) + max(0, len(sizes) - 1)) + "|"]
+    growths = [f"x {a:,}→{b:,}" for a, b in itertools.pairwise(sizes)]
+    header = ["step", *(f"{n:,}: s (× baseline)" for n in sizes), *growths]
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
 
-    def row(label: str, values: list[float], estimated: list[bool] | None = None) -> None:
-        est = estimated or [False] * len(values)
-        growth = [f"{b / a:.1f}" if a > 0 else "" for a, b in itertools.pairwise(values)]
-        lines.append(f"| {label} | " + " | ".join(_fmt(v, e) for v, e in zip(values, est, strict=True))
-                     + " | " + " | ".join(growth) + " |")  # fmt: skip
+    def row(label: str, phase: str, keys: list[str], estimated: bool = False, ratio_key: str = "") -> None:
+        """One step, or the sum of several: their ratios sum too (one baseline per phase and size)."""
+        values, ratios = [], []
+        for r in results:
+            got, ratio = (r.get(phase, {}) if phase else r), r.get("ratios", {}).get(phase, {})
+            found = [k for k in keys if k in got]
+            values.append(sum(got[k] for k in found) if found else None)
+            ok = found and set(found) <= set(ratio)
+            ratios.append(ratio.get(ratio_key) if ratio_key else sum(ratio[k] for k in found) if ok else None)
+        ests = [estimated and not r.get("cold_measured") for r in results]
+        cells = [_cell(*c) for c in zip(values, ratios, ests, strict=True)]
+        growth = [f"{b / a:.1f}" if a and b else "" for a, b in itertools.pairwise(values)]
+        lines.append("| " + " | ".join([label, *cells, *growth]) + " |")
 
-    row("build synthetic warehouse", [r["build"] for r in results])
+    names = {p: list(dict.fromkeys(k for r in results for k in r.get(p, {}))) for p in PHASES}
+    row("build synthetic warehouse", "", ["build"])
     for step in summaries.STEPS:
-        row(
-            f"cold analysis: {step}",
-            [r["cold"][step] for r in results],
-            [not r["cold_measured"] for r in results],
-        )
-    row(
-        "cold analysis: all steps",
-        [sum(r["cold"].values()) for r in results],
-        [not r["cold_measured"] for r in results],
-    )
-    for name in results[0]["aggregates"]:
-        row(f"rebuild: {name}", [r["aggregates"][name] for r in results])
-    row("rebuild: all aggregates", [sum(r["aggregates"].values()) for r in results])
-    for step in results[0]["daily"]:
-        row(f"daily +{results[0].get('new', '')}: {step}", [r["daily"][step] for r in results])
-    row("daily run: total", [sum(r["daily"].values()) for r in results])
-    lines.append("")
-    lines.append("cold analysis rates (articles/s, 2 workers): " + "; ".join(
-        f"{r['n']:,}: " + ", ".join(f"{s} {v:.0f}" for s, v in r["rates"].items()) for r in results
+        row(f"cold analysis: {step}", "cold", [step], estimated=True)
+    row("cold analysis: all steps", "cold", names["cold"], estimated=True)
+    for name in names["aggregates"]:
+        row(f"rebuild: {name}", "aggregates", [name])
+    row("rebuild: all aggregates", "aggregates", names["aggregates"])
+    new = results[-1].get("landed", results[-1].get("new", ""))
+    for name in names["daily"]:
+        row(f"daily +{new}: " + ("rebuild " if name in DAILY_REBUILDS else "") + name, "daily", [name])
+    row("daily run: total", "daily", names["daily"], ratio_key="total")
+    workers = results[-1].get("workers", 2)
+    lines += ["", f"× baseline, measured in the same process on the same warehouse: analyses (on {workers} worker"
+              " processes) ÷ plain jieba.lcut of the same articles in ONE process; rebuilds and the daily total"
+              " ÷ one full DuckDB scan of the articles"]  # fmt: skip
+    lines.append("baselines per phase (plain jieba articles/s in 1 process, full scan s): " + "; ".join(
+        f"{r['n']:,}: " + ", ".join(f"{p} {b['jieba_articles_per_s']:.1f}/s {b['scan_s']:.2f} s" for p, b in r.get("baselines", {}).items())
+        for r in results
+    ))  # fmt: skip
+    lines.append(f"cold analysis rates (articles/s, {workers} workers): " + "; ".join(
+        f"{r['n']:,}: " + ", ".join(f"{s} {v:.0f}" for s, v in r.get("rates", {}).items()) for r in results
     ))  # fmt: skip
     lines.append("load average (1/5/15 min) at start / end: " + "; ".join(
         f"{r['n']:,}: " + " / ".join("{:.1f} {:.1f} {:.1f}".format(*r[k]) for k in ("load_average_at_start", "load_average"))
@@ -360,23 +439,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/presswatch-bench"))
-    parser.add_argument("--new", type=int, default=1000, help="articles landing in the daily run")
-    parser.add_argument(
-        "--sample", type=int, default=2000, help="articles analysed for real above --cold-full-max"
-    )
-    parser.add_argument("--cold-full-max", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=2)
+    add = parser.add_argument
+    add("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    add("--workdir", type=Path, default=Path("/tmp/presswatch-bench"))
+    add("--new", type=int, default=1000, help="articles landing in the daily run")
+    add("--sample", type=int, default=2000, help="articles analysed for real above --cold-full-max")
+    add("--cold-full-max", type=int, default=10_000)
+    add("--workers", type=int, default=2)
+    add("--baseline-sample", type=int, default=1000, help="articles for the jieba baseline")
+    add("--reuse", action="store_true", help="keep an existing warehouse: no build, no cold analysis")
+    add("--phases", nargs="+", choices=PHASES, default=list(PHASES), help="phases to run (default: all)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     paragraphs, titles = seed_paragraphs()
     print(f"{len(paragraphs)} seed paragraphs, {len(titles)} titles", flush=True)
-    results = []
+    path = args.workdir / "results.json"
+    stored = {r["n"]: r for r in json.loads(path.read_text())} if path.exists() else {}
     for n in args.sizes:
-        results.append(bench_size(n, args, paragraphs, titles) | {"new": args.new})
-        (args.workdir / "results.json").write_text(json.dumps(results, indent=1, default=str))
-        print(table(results), flush=True)
+        new, old = bench_size(n, args, paragraphs, titles) | {"new": args.new}, stored.get(n, {})
+        stored[n] = old | new | {k: old.get(k, {}) | new[k] for k in ("baselines", "ratios")}
+        path.write_text(json.dumps([stored[k] for k in sorted(stored)], indent=1, default=str))
+        print(table(json.loads(path.read_text())), flush=True)
     summaries.shutdown_pool()
 
 
