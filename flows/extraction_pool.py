@@ -6,15 +6,10 @@ process pool. Small batches stay in-process: starting workers costs more than it
 
 from __future__ import annotations
 
-import atexit
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-
+from flows.procpool import get_pool
 from flows.records import Article, RawDocument, Rejection
 
 MIN_DOCS_PER_WORKER = 8
-_pool: ProcessPoolExecutor | None = None
-_pool_size = 0
 
 
 def extract_one(raw: RawDocument, max_bytes: int) -> Article | Rejection:
@@ -34,32 +29,12 @@ def extract_one(raw: RawDocument, max_bytes: int) -> Article | Rejection:
         return Rejection(raw.source, raw.sha256, "extract", [f"extractor error: {type(exc).__name__}: {exc}"])
 
 
-def _get_pool(workers: int) -> ProcessPoolExecutor:
-    global _pool, _pool_size
-    if _pool is None or _pool_size != workers:
-        shutdown_pool()
-        # spawn, not fork: the parent runs Prefect's threads and event loop, which fork would copy mid-state.
-        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        _pool_size = workers
-    return _pool
-
-
-def shutdown_pool() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(cancel_futures=True)
-        _pool = None
-
-
-atexit.register(shutdown_pool)
-
-
 def extract_many(raws: list[RawDocument], *, workers: int, max_bytes: int) -> dict[str, Article | Rejection]:
     """doc_sha256 -> result, one extraction per distinct content even if it came under several names."""
     unique = list({r.sha256: r for r in raws}.values())
     if workers <= 1 or len(unique) < MIN_DOCS_PER_WORKER * 2:
         return {r.sha256: extract_one(r, max_bytes) for r in unique}
-    pool = _get_pool(workers)
+    pool = get_pool(workers)
     chunk = max(1, len(unique) // (workers * 4))
     results = pool.map(extract_one, unique, [max_bytes] * len(unique), chunksize=chunk)
     return {r.sha256: res for r, res in zip(unique, results, strict=True)}

@@ -11,13 +11,10 @@ Plain functions: no Prefect, no DuckDB.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import importlib.util
 import math
-import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from flows.procpool import get_pool
+from flows.procpool import shutdown_pool as shutdown_pool  # re-exported for callers that time cold starts
 from flows.searches import DEFAULT_SEARCHES, SavedSearch, load_searches, search_hits
 from flows.stories import StoryAssignment, StoryInput, minhash_signature
 from flows.terms import article_terms
@@ -152,30 +151,6 @@ def analyse(step: str, articles: Sequence[dict[str, Any]], config: AnalysisConfi
     return ANALYSES[step](articles, config)
 
 
-_pool: ProcessPoolExecutor | None = None
-_pool_size = 0
-
-
-def _get_pool(workers: int) -> ProcessPoolExecutor:
-    global _pool, _pool_size
-    if _pool is None or _pool_size != workers:
-        shutdown_pool()
-        # spawn, not fork: the parent may run Prefect's threads and event loop, which fork copies mid-state.
-        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        _pool_size = workers
-    return _pool
-
-
-def shutdown_pool() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(cancel_futures=True)
-        _pool = None
-
-
-atexit.register(shutdown_pool)
-
-
 _WARM_UP = {
     "article_id": "warm-up",
     "title": "DeepSeek",
@@ -192,7 +167,7 @@ def _warm(config: AnalysisConfig) -> None:
 def warm_pool(workers: int, config: AnalysisConfig) -> None:
     """Start the workers and load their dictionaries (jieba, watchlist) now, e.g. before timing them."""
     if workers > 1:
-        list(_get_pool(workers).map(_warm, [config] * workers * 2))
+        list(get_pool(workers).map(_warm, [config] * workers * 2))
     _warm(config)
 
 
@@ -212,7 +187,7 @@ def analyse_many(
         return analyse(step, articles, config)
     size = math.ceil(len(articles) / (workers * 4))
     slices = [list(articles[i : i + size]) for i in range(0, len(articles), size)]
-    pool = _get_pool(workers)
+    pool = get_pool(workers)
     return _merge(pool.map(analyse, [step] * len(slices), slices, [config] * len(slices)))
 
 
