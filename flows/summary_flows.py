@@ -126,7 +126,7 @@ def _timed(name: str, timings: dict[str, float], fn: Any, *args: Any) -> Any:
         timings[name] = round(time.perf_counter() - started, 3)
 
 
-@flow(name="presswatch-summary-mentions")
+@flow(name="presswatch-summary-mentions", flow_run_name="summary: watchlist mentions")
 def mentions_flow(db_path: str, config: summaries.AnalysisConfig, workers: int) -> dict[str, Any]:
     result = _analyse(db_path, "mentions", config, workers)
     _table(
@@ -139,7 +139,7 @@ def mentions_flow(db_path: str, config: summaries.AnalysisConfig, workers: int) 
     return result
 
 
-@flow(name="presswatch-summary-volume")
+@flow(name="presswatch-summary-volume", flow_run_name="summary: volume and share of voice")
 def volume_flow(db_path: str) -> dict[str, Any]:
     volume = _query(
         db_path, "SELECT * FROM summary_volume ORDER BY day DESC NULLS LAST LIMIT ?", [ARTIFACT_ROWS]
@@ -159,7 +159,7 @@ def volume_flow(db_path: str) -> dict[str, Any]:
     return {"volume_rows": len(volume), "share_rows": len(share)}
 
 
-@flow(name="presswatch-summary-terms")
+@flow(name="presswatch-summary-terms", flow_run_name="summary: top terms")
 def terms_flow(db_path: str, config: summaries.AnalysisConfig, workers: int) -> dict[str, Any]:
     result = _analyse(db_path, "terms", config, workers)
     result["top_terms"] = rank_top_terms(db_path)
@@ -173,7 +173,7 @@ def terms_flow(db_path: str, config: summaries.AnalysisConfig, workers: int) -> 
     return result
 
 
-@flow(name="presswatch-summary-stories")
+@flow(name="presswatch-summary-stories", flow_run_name="summary: stories across outlets")
 def stories_flow(db_path: str, config: summaries.AnalysisConfig, workers: int) -> dict[str, Any]:
     result = _analyse(db_path, "signatures", config, workers)
     result |= group_stories_task(db_path)
@@ -187,7 +187,7 @@ def stories_flow(db_path: str, config: summaries.AnalysisConfig, workers: int) -
     return result
 
 
-@flow(name="presswatch-summary-figures")
+@flow(name="presswatch-summary-figures", flow_run_name="summary: figures ledger")
 def figures_flow(db_path: str, config: summaries.AnalysisConfig, workers: int) -> dict[str, Any]:
     result = _analyse(db_path, "figures", config, workers)
     result |= compare_figures(db_path)
@@ -201,7 +201,7 @@ def figures_flow(db_path: str, config: summaries.AnalysisConfig, workers: int) -
     return result
 
 
-@flow(name="presswatch-summary-alerts")
+@flow(name="presswatch-summary-alerts", flow_run_name="summary: saved searches and alerts")
 def alerts_flow(db_path: str, config: summaries.AnalysisConfig, workers: int, run_id: str) -> dict[str, Any]:
     result = _analyse(db_path, "searches", config, workers)
     new_alerts = raise_alerts(db_path, config.searches_path, run_id)
@@ -227,7 +227,7 @@ def overview_markdown(db_path: str, steps: dict[str, dict[str, Any]], timings: d
     return "\n".join(lines)
 
 
-@flow(name="presswatch-summaries", log_prints=False)
+@flow(name="presswatch-summaries", flow_run_name="summaries", log_prints=False)
 def summaries_flow(
     db_path: str | None = None,
     watchlist_path: str | None = None,

@@ -234,3 +234,20 @@ def test_changed_watchlist_reanalyses_what_depends_on_it(burst_warehouse: Path, 
     assert again["steps"]["mentions"]["analysed"] == again["steps"]["terms"]["analysed"] == 46
     assert again["steps"]["figures"]["analysed"] == again["steps"]["stories"]["analysed"] == 0
     assert _query(db, "SELECT count(*) FROM entity_mentions WHERE entity = '天气'")[0][0] == 20
+
+
+def test_summary_runs_are_named_for_what_they_summarise(summarised):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
+    _, result = summarised
+    with get_client(sync_client=True) as client:
+        parent = client.read_flow_run(result["flow_run_id"])
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id]))
+        )
+    assert parent.name == "summaries"
+    assert sorted(r.name for r in children) == [
+        "summary: figures ledger", "summary: saved searches and alerts", "summary: stories across outlets",
+        "summary: top terms", "summary: volume and share of voice", "summary: watchlist mentions",
+    ]  # fmt: skip
