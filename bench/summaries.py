@@ -21,12 +21,11 @@ For each size N it times, with the same functions the Prefect tasks call (flows/
    incremental analysis of the new articles plus the full rebuild of its aggregate.
 Prefect itself adds ~1.5 s per sub-flow on top (measured in tests/test_summary_flows.py), not included.
 
-Every time is also a ratio to a baseline measured in the same process on the same warehouse: analyses
-(cold, daily; on --workers processes) against plain jieba.lcut of the same articles (title + text) in ONE
-process, timed on --baseline-sample articles; rebuilds against one plain DuckDB full scan of the articles.
---reuse keeps an existing bench-<N>.duckdb: no build, no cold analysis (the cold phase re-measures the
-rates on --sample articles, writing nothing). The daily phase first catches up on anything pending, then
-lands --new articles never landed before. Results are merged by size into <workdir>/results.json.
+Times are also ratios to baselines measured in the same process on the same warehouse: analyses to plain
+jieba.lcut of the same articles in ONE process, rebuilds to one DuckDB full scan (see bench/README.md).
+--reuse keeps an existing bench-<N>.duckdb (no build or cold analysis: the cold phase re-measures rates on
+--sample articles, writing nothing); the daily phase catches up on anything pending, then lands --new
+articles never landed before. Results are merged by size into <workdir>/results.json.
 """
 
 from __future__ import annotations
@@ -181,7 +180,7 @@ def baselines(db: Path, sample: int) -> dict[str, float]:
             return con.execute("SELECT outlet, count(*), sum(length(text)) FROM articles GROUP BY outlet").fetchall()  # fmt: skip
 
     base = {"jieba_articles_per_s": len(texts) / seconds, "jieba_sample": len(texts),
-            "scan_s": min(timed(scan)[0] for _ in range(2))}  # fmt: skip
+            "scan_s": min(timed(scan)[0] for _ in range(2)), "load_average": os.getloadavg()}  # fmt: skip
     print("  baselines: plain jieba.lcut in 1 process {jieba_articles_per_s:.1f} articles/s ({jieba_sample} articles);"
           " full scan of articles {scan_s:.2f} s".format(**base), flush=True)  # fmt: skip
     return base
@@ -263,20 +262,19 @@ def read_views(db: Path) -> int:
         return sum(_one(con, f"SELECT count(*) FROM {view}") for view in views)
 
 
+def on_db(db: Path, fn: Callable[[Any], Any]) -> Any:
+    with warehouse.connection(db) as con:
+        return fn(con)
+
+
 def aggregates(db: Path, out: Path, scan_s: float) -> dict[str, float]:
-    def rebuild(fn: Callable[[Any], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            with warehouse.connection(db) as con:
-                return fn(con)
-
-        return run
-
+    on_db(db, lambda con: con.execute("DELETE FROM alerts"))  # else alerts of an earlier run (--reuse) stay
     times: dict[str, float] = {}
     for name, fn in (
-        ("top terms", rebuild(summary_store.rebuild_top_terms)),
-        ("stories", rebuild(summary_store.rebuild_stories)),
-        ("figures ledger", rebuild(summary_store.rebuild_ledger)),
-        ("alerts", rebuild(run_alerts)),
+        ("top terms", lambda: on_db(db, summary_store.rebuild_top_terms)),
+        ("stories", lambda: on_db(db, summary_store.rebuild_stories)),
+        ("figures ledger", lambda: on_db(db, summary_store.rebuild_ledger)),
+        ("alerts", lambda: on_db(db, run_alerts)),
         ("volume + share of voice views", lambda: read_views(db)),
         ("HTML report", lambda: write_report(db, out)),
     ):
@@ -318,12 +316,11 @@ def daily_run(db: Path, new: int, workers: int, base: dict[str, float]) -> tuple
     ratios: dict[str, float] = {}
     for step, rebuild in _DAILY.items():
         times[step] = analyse_pending(db, step, workers).seconds
-        ratios[step] = times[step] * base["jieba_articles_per_s"] / landed
+        ratios[step] = times[step] * base["jieba_articles_per_s"] / max(landed, 1)
         print(f"  daily {step}: {times[step]:.2f} s = {ratios[step]:.1f}× jieba of the new", flush=True)
         if rebuild:
             name, fn = rebuild
-            with warehouse.connection(db) as con:
-                times[name], _ = timed(lambda fn=fn, con=con: fn(con))
+            times[name], _ = timed(lambda fn=fn: on_db(db, fn))
             ratios[name] = times[name] / base["scan_s"]
             print(f"  daily rebuild {name}: {times[name]:.2f} s = {ratios[name]:.1f}× full scan", flush=True)
     ratios["total"] = sum(times.values()) / base["scan_s"]
@@ -376,12 +373,13 @@ def bench_size(n: int, args: argparse.Namespace, paragraphs: list[str], titles: 
     return result | {"ratios": ratios, "load_average": os.getloadavg(), "db_bytes": db.stat().st_size}
 
 
+def _num(x: float, whole_above: float = 100) -> str:
+    return f"{x:.2g}" if x < 1 else f"{x:,.1f}" if x < whole_above else f"{x:,.0f}"
+
+
 def _cell(seconds: float | None, ratio: float | None, estimated: bool = False) -> str:
-    if seconds is None:
-        return ""
-    digits = 2 if seconds < 1 else 1 if seconds < 100 else 0
-    text = ("~" if estimated else "") + f"{seconds:,.{digits}f}"
-    return text + ("" if ratio is None else f" (×{ratio:.2g})" if ratio < 10 else f" (×{ratio:,.0f})")
+    text = "" if seconds is None else ("~" if estimated else "") + _num(seconds)
+    return text if ratio is None or seconds is None else f"{text} (×{_num(ratio, 10)})"
 
 
 def table(results: list[dict[str, Any]]) -> str:
@@ -420,9 +418,9 @@ def table(results: list[dict[str, Any]]) -> str:
     lines += ["", f"× baseline, measured in the same process on the same warehouse: analyses (on {workers} worker"
               " processes) ÷ plain jieba.lcut of the same articles in ONE process; rebuilds and the daily total"
               " ÷ one full DuckDB scan of the articles"]  # fmt: skip
-    lines.append("baselines per phase (plain jieba articles/s in 1 process, full scan s): " + "; ".join(
-        f"{r['n']:,}: " + ", ".join(f"{p} {b['jieba_articles_per_s']:.1f}/s {b['scan_s']:.2f} s" for p, b in r.get("baselines", {}).items())
-        for r in results
+    lines.append("baselines per phase (plain jieba articles/s in 1 process, full scan s, 1-min load): " + "; ".join(
+        f"{r['n']:,}: " + ", ".join(f"{p} {b['jieba_articles_per_s']:.1f}/s {b['scan_s']:.2f} s {b['load_average'][0] if 'load_average' in b else '?':.3}"
+                                    for p, b in r.get("baselines", {}).items()) for r in results
     ))  # fmt: skip
     lines.append(f"cold analysis rates (articles/s, {workers} workers): " + "; ".join(
         f"{r['n']:,}: " + ", ".join(f"{s} {v:.0f}" for s, v in r.get("rates", {}).items()) for r in results
