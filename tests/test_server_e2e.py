@@ -100,6 +100,22 @@ def _wait_final(run_ids: list[UUID], server: PrefectServer, timeout_s: float = 3
             time.sleep(1)
 
 
+def _emit_articles_landed_to(server: PrefectServer, db: Path, landed: int) -> bool:
+    """emit_articles_landed, sent to `server` and flushed. Prefect keeps one events worker per client type
+    whatever the API URL, so a worker started earlier in this test session against another API would
+    otherwise swallow the event (a worker process talks to one server, so the flows need no such care)."""
+    from prefect.events.clients import PrefectEventsClient
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=30)
+    EventsWorker.set_client_override(PrefectEventsClient, api_url=server.api_url)
+    try:
+        return emit_articles_landed(db, landed)
+    finally:
+        EventsWorker.drain_all(timeout=30)
+        EventsWorker.set_client_override(None)
+
+
 def _trigger(name: str) -> UUID:
     return run_deployment(name, timeout=0).id
 
@@ -199,7 +215,7 @@ def test_writing_runs_at_once_all_complete_one_writer_at_a_time(deployed: Prefec
     started = time.monotonic()
     since = datetime.now(UTC)
     ingest_ids = [_trigger(INGEST), _trigger(FEEDS)]
-    assert emit_articles_landed(db, 5) is True  # as an ingest run that landed articles does
+    assert _emit_articles_landed_to(deployed, db, 5) is True  # as an ingest run that landed articles does
     summaries_id = _triggered_run(SUMMARIES, since)
     runs = _wait_final([*ingest_ids, summaries_id], deployed)
     print(f"seeds + feeds + triggered summaries at once: {time.monotonic() - started:.1f} s to all Completed")
