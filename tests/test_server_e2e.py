@@ -53,10 +53,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
         print(f"prefect server healthy after {seconds:.1f} s")
         srv.cli("work-pool", "create", POOL, "--type", "process")
         with temporary_settings(updates={PREFECT_API_URL: srv.api_url}):
-            assert ensure_warehouse_limit() is True  # what `prefect gcl create ... --limit 1` does
-            yield srv
+            _drain_events_workers()  # events this module emits go to this server...
+            try:
+                assert ensure_warehouse_limit() is True  # what `prefect gcl create ... --limit 1` does
+                yield srv
+            finally:
+                _drain_events_workers()  # ...and later modules' events to their own
     finally:
         srv.stop()
+
+
+def _drain_events_workers() -> None:
+    """Flush and stop this process's Prefect events workers. Prefect keeps one per client type and binds
+    it to the API URL of the moment it starts, so one started against another server earlier in the test
+    session would swallow this module's events (a worker process talks to one server: flows need no care)."""
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -98,22 +111,6 @@ def _wait_final(run_ids: list[UUID], server: PrefectServer, timeout_s: float = 3
                 log = server.log(f"worker-{POOL}")
                 raise TimeoutError(f"runs not finished: {states}\n--- worker log:\n{log}")
             time.sleep(1)
-
-
-def _emit_articles_landed_to(server: PrefectServer, db: Path, landed: int) -> bool:
-    """emit_articles_landed, sent to `server` and flushed. Prefect keeps one events worker per client type
-    whatever the API URL, so a worker started earlier in this test session against another API would
-    otherwise swallow the event (a worker process talks to one server, so the flows need no such care)."""
-    from prefect.events.clients import PrefectEventsClient
-    from prefect.events.worker import EventsWorker
-
-    EventsWorker.drain_all(timeout=30)
-    EventsWorker.set_client_override(PrefectEventsClient, api_url=server.api_url)
-    try:
-        return emit_articles_landed(db, landed)
-    finally:
-        EventsWorker.drain_all(timeout=30)
-        EventsWorker.set_client_override(None)
 
 
 def _trigger(name: str) -> UUID:
@@ -215,7 +212,7 @@ def test_writing_runs_at_once_all_complete_one_writer_at_a_time(deployed: Prefec
     started = time.monotonic()
     since = datetime.now(UTC)
     ingest_ids = [_trigger(INGEST), _trigger(FEEDS)]
-    assert _emit_articles_landed_to(deployed, db, 5) is True  # as an ingest run that landed articles does
+    assert emit_articles_landed(db, 5) is True  # as an ingest run that landed articles does
     summaries_id = _triggered_run(SUMMARIES, since)
     runs = _wait_final([*ingest_ids, summaries_id], deployed)
     print(f"seeds + feeds + triggered summaries at once: {time.monotonic() - started:.1f} s to all Completed")
