@@ -177,7 +177,8 @@ def band_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
 
 def candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """Index pairs (i < j) sharing at least one LSH band, as an (n, 2) array."""
+    """Index pairs (i < j) sharing at least one LSH band, as an (n, 2) array sorted by (i, j)."""
+    n = signatures.shape[0]
     found: list[np.ndarray] = []
     weights = np.uint64(0x9E3779B97F4A7C15) ** np.arange(rows, dtype=np.uint64)
     for band in range(bands):
@@ -186,11 +187,17 @@ def candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray
         order = np.argsort(keys, kind="stable")
         starts = np.flatnonzero(np.r_[True, np.diff(keys[order]) != 0])
         sizes = np.diff(np.r_[starts, keys.size])
-        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+        # Most shared buckets hold one pair: taken all at once, as a Python loop over them dominated at 1M.
+        a, b = order[starts[sizes == 2]], order[starts[sizes == 2] + 1]
+        found.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
+        for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
             found.append(_bucket_pairs(np.sort(order[start : start + size])))
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(found), axis=0)
+    pairs = np.concatenate(found).astype(np.int64) if found else np.empty((0, 2), dtype=np.int64)
+    # One int64 per pair: np.unique on rows (axis=0) sorts void views and was 24 s of 46 at 100k articles.
+    # Sorted, then deduplicated by neighbours: numpy 2's hash-based np.unique was slower still.
+    codes = np.sort(pairs[:, 0] * n + pairs[:, 1])
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if codes.size else codes
+    return np.stack([codes // n, codes % n], axis=1)
 
 
 def _bucket_pairs(bucket: np.ndarray) -> np.ndarray:
