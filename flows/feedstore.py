@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import duckdb
 
 from flows.feeds import FeedPoll, FeedState
+from flows.warehouse import transaction
 
 # A page that failed transiently is tried again on later polls, this many times in all.
 MAX_ENTRY_ATTEMPTS = 3
@@ -124,8 +125,7 @@ def record_feed_polls(
     Polls that did not happen (not due yet) leave no trace. Returns the number of polls recorded.
     """
     done = [p for p in polls if p.status != "not-due"]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for poll in done:
             _record_feed(con, poll)
             _record_entries(con, poll, flow_run_id)
@@ -148,10 +148,6 @@ def record_feed_polls(
                     flow_run_id,
                 ],
             )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return len(done)
 
 

@@ -9,8 +9,7 @@ rebuilt whole each run: DELETE + INSERT in one transaction, from SQL or from a D
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,7 @@ import pandas as pd
 
 from flows import ledger, summaries, warehouse
 from flows.stories import group_stories
+from flows.warehouse import transaction
 
 STEP_TABLES = {
     "mentions": "entity_mentions",
@@ -50,27 +50,7 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -
 
 
 def _write_frame(con: duckdb.DuckDBPyConnection, table: str, columns: summaries.Columns) -> None:
-    frame = pd.DataFrame(columns)
-    if frame.empty:
-        return
-    cols = ", ".join(frame.columns)
-    con.register("summary_rows", frame)
-    try:
-        # Table and column names come from this module, never from input: only values are data.
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM summary_rows")
-    finally:
-        con.unregister("summary_rows")
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    warehouse.insert_frame(con, table, pd.DataFrame(columns))
 
 
 # ---- per-article analyses ---------------------------------------------------------------------------------

@@ -65,6 +65,31 @@ def connection(db_path: str | Path, *, read_only: bool = False) -> Iterator[duck
         con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT, rolled back on any error: what is written inside lands wholly or not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a DataFrame's rows into `table`, by column name, in one statement."""
+    if frame.empty:
+        return
+    cols = ", ".join(frame.columns)
+    con.register("insert_rows", frame)
+    try:
+        # Table and column names come from this package, never from input: only values are data.
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM insert_rows")
+    finally:
+        con.unregister("insert_rows")
+
+
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
     """Apply numbered migrations not yet recorded, each in its own transaction. Returns those applied."""
     con.execute(
@@ -83,17 +108,12 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
                 # An applied migration must never change: a new numbered file is the way forward.
                 raise RuntimeError(f"migration {path.name} was edited after it was applied")
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                 [version, path.name, checksum],
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         done.append(path.name)
     return done
 
@@ -173,16 +193,8 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    frame = _frame(rows)
-    cols = ", ".join(frame.columns)
-    con.register("batch_rows", frame)
-    try:
-        # Table and column names come from this module, never from input: only values are data.
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM batch_rows")
-    finally:
-        con.unregister("batch_rows")
+    if rows:
+        insert_frame(con, table, _frame(rows))
 
 
 def land_batch(
@@ -196,8 +208,7 @@ def land_batch(
     What is already known is read inside the same transaction, so a document landed meanwhile by
     another run is counted as a duplicate here rather than inserted twice.
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         known = known_for(con, [r.sha256 for r in raws])
         articles = [r for r in results.values() if isinstance(r, Article)]
         existing, latest = articles_known(
@@ -209,10 +220,6 @@ def land_batch(
         _insert(con, "articles", plan.articles)
         _insert(con, "duplicates", plan.duplicates)
         _insert(con, "quarantine", plan.quarantine)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return plan
 
 
@@ -268,11 +275,7 @@ def record_validation(
             for r in rows
         ]
     )
-    con.register("validation_rows", frame)
-    try:
-        con.execute("INSERT INTO validation_results SELECT * FROM validation_rows")
-    finally:
-        con.unregister("validation_rows")
+    insert_frame(con, "validation_results", frame)
 
 
 def open_quarantine_documents(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[RawDocument]:
@@ -298,8 +301,7 @@ def release_batch(
     known gets a new version). Documents are already stored, and what still fails keeps its original
     quarantine row, so only articles, duplicates and the release marks are written.
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         articles = [r for r in results.values() if isinstance(r, Article)]
         existing, latest = articles_known(
             con, [article_id_for(a.text) for a in articles], [story_key_for(a) for a in articles]
@@ -309,13 +311,11 @@ def release_batch(
         _insert(con, "duplicates", plan.duplicates)
         released = [(a["doc_sha256"], a["article_id"]) for a in plan.articles]
         released += [(d["doc_sha256"], d["duplicate_of"]) for d in plan.duplicates]
-        for sha, article_id in released:
+        if released:
             con.execute(
-                "UPDATE quarantine SET released_at = ?, released_to = ? WHERE doc_sha256 = ? AND released_at IS NULL",
-                [plan_kwargs["now"], article_id, sha],
+                "UPDATE quarantine AS q SET released_at = ?, released_to = r.article_id"
+                " FROM (SELECT unnest(?) AS doc_sha256, unnest(?) AS article_id) AS r"
+                " WHERE q.doc_sha256 = r.doc_sha256 AND q.released_at IS NULL",
+                [plan_kwargs["now"], [sha for sha, _ in released], [aid for _, aid in released]],
             )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return plan
