@@ -2,11 +2,14 @@
 
     python bench/extraction.py [--sets cwced,magic-html,article-benchmark] [--repeat N] [--path extract_html]
 
-Per set: corpus precision, recall and F1 (flows.metric: 4-token shingles, every CJK character a
-token) and the time of each system, as CPU seconds of this process (the machine is shared, so wall
+Per set: corpus precision, recall and F1 (metric: 4-token shingles, every CJK character a
+token), the pages where presswatch scores clearly below trafilatura (F1 lower by more than 0.02),
+date and author accuracy against the set's metadata gold (cwced meta-gold.json; trafilatura's own
+metadata beside it, read untimed), the false quarantines (pages with a gold body that extraction
+rejects or the articles suite, presswatch.validate.frames.validate_articles, blocks) and the time of each system, as CPU seconds of this process (the machine is shared, so wall
 time swings with other jobs; CPU time much less) plus wall seconds. Both systems run page by page,
 interleaved, so both see the same machine state. "presswatch" is what users get:
-flows.extract.extract_document on RawDocument(source=path, data=bytes) - decoding, format detection,
+presswatch.extract.document.extract_document on RawDocument(source=path, data=bytes) - decoding, format detection,
 extraction, furniture rules. "trafilatura" is plain trafilatura.extract(html_bytes), which decodes
 the bytes itself. Results go to bench/results/extraction-<time>.json.
 
@@ -35,11 +38,13 @@ import trafilatura
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.decoding import decode  # noqa: E402
-from flows.extract import extract_document  # noqa: E402
-from flows.htmlextract import extract_html  # noqa: E402
-from flows.metric import score  # noqa: E402
-from flows.records import Article, RawDocument  # noqa: E402
+from metric import authors_right, date_right, doc_pr, score  # noqa: E402
+
+from presswatch.extract.decoding import decode  # noqa: E402
+from presswatch.extract.document import extract_document  # noqa: E402
+from presswatch.extract.html.main_text import extract_html  # noqa: E402
+from presswatch.records import Article, RawDocument  # noqa: E402
+from presswatch.validate.frames import validate_articles  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
@@ -52,6 +57,7 @@ class Page:
     path: Path
     data: bytes
     gold: str
+    meta: dict[str, str] | None = None  # {"author", "date"} gold when the set has it
 
 
 def load_set(name: str) -> list[Page]:
@@ -63,23 +69,72 @@ def load_set(name: str) -> list[Page]:
             path = folder / "html" / f"{key}.html.gz"
             pages.append(Page(key, path, gzip.decompress(path.read_bytes()), truth[key]["articleBody"]))
         return pages
+    meta_file = folder / "meta-gold.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
     pages = []
     for path in sorted(folder.glob("*.html.gz")):
         key = path.name.removesuffix(".html.gz")
         gold = (folder / f"{key}.gold.txt").read_text(encoding="utf-8")
-        pages.append(Page(key, path, gzip.decompress(path.read_bytes()), gold))
+        pages.append(Page(key, path, gzip.decompress(path.read_bytes()), gold, meta.get(key)))
     return pages
 
 
-def presswatch_text(page: Page, path: str) -> tuple[str, str]:
-    """(text, how): the article text presswatch gives for a page, and the winning candidate."""
+def presswatch_text(page: Page, path: str) -> tuple[str, str, Article | None]:
+    """(text, how, article): the article text presswatch gives for a page, the winning candidate, and
+    the whole Article (None on the extract_html path or when the document is rejected)."""
     if path == "extract_html":
         ex = extract_html(decode(page.data).text)
-        return ex.text, ex.method
+        return ex.text, ex.method, None
     result = extract_document(RawDocument(source=str(page.path.relative_to(ROOT)), data=page.data))
     if isinstance(result, Article):
-        return result.text, result.provenance.get("text", "article")
-    return "", f"rejected:{result.stage}"
+        return result.text, result.provenance.get("text", "article"), result
+    return "", f"rejected:{result.stage}", None
+
+
+def trafilatura_meta(page: Page) -> tuple[str | None, str | None]:
+    """(date, author) of plain trafilatura with its metadata pass (not timed: the F1 baseline is extract())."""
+    doc = trafilatura.bare_extraction(page.data, with_metadata=True)
+    if doc is None:
+        return None, None
+    return getattr(doc, "date", None), getattr(doc, "author", None)
+
+
+def meta_accuracy(pages: list[Page], articles: dict[str, Article | None]) -> dict[str, Any]:
+    """Right/judged counts of dates and authors, presswatch and plain trafilatura, and the misses."""
+    counts = {f"{s}_{f}": [0, 0] for s in ("presswatch", "trafilatura") for f in ("date", "author")}
+    misses: dict[str, dict[str, Any]] = {}
+    for page in pages:
+        if not page.meta:
+            continue
+        article = articles.get(page.key)
+        ours = (article.published_at, article.authors) if article else (None, None)
+        theirs = trafilatura_meta(page)
+        for field, gold, got, plain in (("date", page.meta.get("date"), ours[0], theirs[0]),
+                                        ("author", page.meta.get("author"), ours[1], theirs[1])):
+            judge = date_right if field == "date" else authors_right
+            right = judge(gold, got)  # type: ignore[operator]
+            if right is None:
+                continue
+            counts[f"presswatch_{field}"][0] += right
+            counts[f"presswatch_{field}"][1] += 1
+            counts[f"trafilatura_{field}"][0] += bool(judge(gold, plain))  # type: ignore[operator]
+            counts[f"trafilatura_{field}"][1] += 1
+            if not right:
+                misses.setdefault(page.key, {})[field] = {"gold": gold, "presswatch": got, "trafilatura": plain}
+    return {"counts": counts, "misses": misses}
+
+
+def false_quarantines(pages: list[Page], articles: dict[str, Article | None],
+                      methods: dict[str, str]) -> dict[str, list[str]]:
+    """Pages with a gold body that the pipeline would not land: rejected by extraction, or blocked by
+    the articles suite (each with its reasons)."""
+    found = {p.key: [methods[p.key]] for p in pages if articles.get(p.key) is None and p.gold.strip()}
+    landed = {a.doc_sha256: key for key, a in articles.items() if a is not None}
+    if landed:
+        outcome = validate_articles([a for a in articles.values() if a is not None])
+        for sha, issues in outcome.blocked.items():
+            found[landed[sha]] = [issue.expectation for issue in issues]
+    return found
 
 
 def run_set(name: str, path: str) -> dict[str, Any]:
@@ -88,11 +143,12 @@ def run_set(name: str, path: str) -> dict[str, Any]:
     ours: dict[str, str] = {}
     plain: dict[str, str] = {}
     methods: dict[str, str] = {}
+    articles: dict[str, Article | None] = {}
     cpu = {"presswatch": 0.0, "trafilatura": 0.0}
     wall = {"presswatch": 0.0, "trafilatura": 0.0}
     for page in pages:
         c0, w0 = time.process_time(), time.perf_counter()
-        ours[page.key], methods[page.key] = presswatch_text(page, path)
+        ours[page.key], methods[page.key], articles[page.key] = presswatch_text(page, path)
         c1, w1 = time.process_time(), time.perf_counter()
         plain[page.key] = trafilatura.extract(page.data) or ""
         c2, w2 = time.process_time(), time.perf_counter()
@@ -111,8 +167,26 @@ def run_set(name: str, path: str) -> dict[str, Any]:
             per_doc[key][system] = [round(p, 4), round(r, 4)]
     result["cpu_ratio"] = cpu["presswatch"] / cpu["trafilatura"] if cpu["trafilatura"] else None
     result["wall_ratio"] = wall["presswatch"] / wall["trafilatura"] if wall["trafilatura"] else None
+    worse = []
+    for key in gold:
+        f_ours, f_plain = (_f1(*doc_pr(gold[key], pred[key])) for pred in (ours, plain))
+        if f_ours < f_plain - 0.02:
+            worse.append((key, round(f_ours, 3), round(f_plain, 3)))
+    result["worse_than_trafilatura"] = worse
+    if path == "extract_document":
+        result["meta"] = meta_accuracy(pages, articles)
+        result["false_quarantines"] = false_quarantines(pages, articles, methods)
     result["per_doc"] = per_doc
     return result
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _ratio(pair: list[int]) -> str:
+    return f"{pair[0]}/{pair[1]} ({pair[0] / pair[1]:.0%})" if pair[1] else "-"
+
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,6 +221,19 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['cpu_s']:7.2f} {r['wall_s']:7.2f}")
         print(f"{'':18} {'time ratio':12} cpu {res['cpu_ratio']:.2f}x  wall {res['wall_ratio']:.2f}x   "
               f"methods {res['methods']}")
+        worse = res["worse_than_trafilatura"]
+        print(f"{'':18} {'worse pages':12} {len(worse)} (F1 < trafilatura - 0.02): "
+              + ", ".join(f"{k[:8]} {a}<{b}" for k, a, b in worse))
+        if "meta" in res:
+            c = res["meta"]["counts"]
+            if c["presswatch_date"][1] or c["presswatch_author"][1]:
+                print(f"{'':18} {'date right':12} presswatch {_ratio(c['presswatch_date'])}  "
+                      f"trafilatura {_ratio(c['trafilatura_date'])}")
+                print(f"{'':18} {'author right':12} presswatch {_ratio(c['presswatch_author'])}  "
+                      f"trafilatura {_ratio(c['trafilatura_author'])}")
+            fq = res["false_quarantines"]
+            print(f"{'':18} {'quarantined':12} {len(fq)} of {res['pages']} gold pages: "
+                  + "; ".join(f"{k[:8]} {','.join(v)}" for k, v in fq.items()))
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"extraction-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")

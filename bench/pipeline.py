@@ -9,11 +9,11 @@ plus the seed documents from seeds/. Every run below goes over all of them:
   warm-up           a flow run over the seeds alone (embedded Prefect server start-up, GX import, first
                     DuckDB file) and the extraction pool's start-up: printed apart, never compared
   trafilatura       trafilatura.extract(raw_bytes) in a loop, one process: the baseline
-  extract_document  flows.extraction_pool.extract_one (extract_document, size cap) in a loop, one process
+  extract_document  presswatch.extract.pool.extract_one (extract_document, size cap) in a loop, one process
   stages            the flow's own stage functions called without Prefect, batch by batch, each timed:
                     prepare, read, skip-known, extract (extract_many on --workers processes), validate
                     (GX), land (DuckDB), finish, data-docs (GX Data Docs, into the temp folder)
-  ingest_flow       flows.pipeline.ingest_flow, a real Prefect flow run (embedded server), files only
+  ingest_flow       flows.ingest.ingest_flow, a real Prefect flow run (embedded server), files only
 Figures: wall seconds, pages/s, and wall time as a multiple of the trafilatura loop's. CPU seconds of the
 whole process tree (this process, the extraction workers, the Prefect server) stand beside them, since the
 machine is shared and wall time moves with other jobs. The task-run times the Prefect API recorded for the
@@ -47,10 +47,10 @@ from typing import Any, TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.extraction_pool import MIN_DOCS_PER_WORKER, extract_many, extract_one  # noqa: E402
-from flows.records import RawDocument  # noqa: E402
-from flows.settings import get_settings  # noqa: E402
-from flows.sources import discover_files, read_file  # noqa: E402
+from presswatch.extract.pool import MIN_DOCS_PER_WORKER, extract_many, extract_one  # noqa: E402
+from presswatch.ingest.sources import discover_files, read_file  # noqa: E402
+from presswatch.records import RawDocument  # noqa: E402
+from presswatch.settings import load_settings  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
@@ -95,7 +95,7 @@ def build_inputs(folder: Path, n_pages: int) -> list[Path]:
         # Numbered first so every batch mixes the three sets, as real input would.
         data = html[:at] + marker.encode("ascii") + html[at:]
         (folder / "pages" / f"{i:05d}-{name}.html").write_bytes(data)
-    seeds_dir = get_settings().seeds_dir
+    seeds_dir = load_settings().seeds_dir
     for src in discover_files(seeds_dir):
         dest = folder / "seeds" / src.relative_to(seeds_dir)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -153,13 +153,14 @@ def timed(into: Figures, key: str, fn: Callable[[], T]) -> T:
 
 def staged_run(inputs: list[Path], db: Path, workers: int, batch_size: int) -> tuple[Figures, dict[str, int]]:
     """The flow's batches and stage functions (the tasks' own .fn), minus Prefect, each stage clocked."""
-    from flows import tasks, warehouse
-    from flows.datadocs import build_data_docs
-    from flows.pipeline import COUNT_KEYS, OUTCOME_COUNTER
+    from flows import tasks
+    from flows.ingest import COUNT_KEYS, OUTCOME_COUNTER
+    from presswatch.store import db as warehouse
+    from presswatch.validate.datadocs import build_data_docs
 
     stages: Figures = {}
     counts = dict.fromkeys(COUNT_KEYS, 0)
-    run_id, max_bytes = "bench-staged", get_settings().max_input_bytes
+    run_id, max_bytes = "bench-staged", load_settings().max_input_bytes
     with clock(stages, "prepare"), warehouse.connection(db) as con:
         warehouse.migrate(con)
         warehouse.refresh_views(con)
@@ -226,7 +227,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     import prefect
     import trafilatura
 
-    from flows.pipeline import ingest_flow
+    from flows.ingest import ingest_flow
 
     # Files only: configured feeds would be polled over the network and mix into the figures.
     only_files = {"include_feeds": False}
@@ -237,7 +238,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
     inputs = build_inputs(work / "inputs", args.pages)
     raws: list[RawDocument] = [read_file(p) for p in inputs]
-    max_bytes, workers = get_settings().max_input_bytes, args.workers
+    max_bytes, workers = load_settings().max_input_bytes, args.workers
     print(f"{len(inputs)} inputs ({args.pages} pages + {len(inputs) - args.pages} seeds,"
           f" {sum(len(r.data) for r in raws) / 1e6:.0f} MB) in {work}; workers {workers},"
           f" batch size {args.batch_size}; load {loadavg()}", flush=True)
@@ -312,8 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     raw_help = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw_help)
     parser.add_argument("--pages", type=int, default=1000, help="HTML inputs to build, plus the seeds")
-    parser.add_argument("--workers", type=int, default=get_settings().workers, help="extraction processes")
-    parser.add_argument("--batch-size", type=int, default=get_settings().batch_size, help="inputs per batch")
+    parser.add_argument("--workers", type=int, default=load_settings().workers, help="extraction processes")
+    parser.add_argument("--batch-size", type=int, default=load_settings().batch_size, help="inputs per batch")
     parser.add_argument("--prefect-home", help="PREFECT_HOME to use (default: fresh, in the temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (inputs, warehouses)")
     parser.add_argument("--verbose", action="store_true", help="show Prefect's INFO logs")

@@ -46,14 +46,18 @@ import jieba
 import numpy as np
 import pandas as pd
 
-from flows import alerts, summaries, summary_store, warehouse
-from flows.extract import extract_document
-from flows.records import Article
-from flows.report import write_report
-from flows.searches import load_searches
-from flows.sources import discover_files, read_file
-from flows.stories import minhash_signature
-from flows.summary_store import STEP_TABLES
+from presswatch.extract.document import extract_document
+from presswatch.ingest.sources import discover_files, read_file
+from presswatch.records import Article
+from presswatch.store import db as warehouse
+from presswatch.store import summaries as summary_store
+from presswatch.store.summaries import STEP_TABLES
+from presswatch.summaries import alerts
+from presswatch.summaries import analyses as summaries
+from presswatch.summaries.figures.vocabulary import load_vocabulary
+from presswatch.summaries.report.report import write_report
+from presswatch.summaries.searches import load_searches
+from presswatch.summaries.stories import minhash_signature
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTLETS = ["时代周报", "观察者网", "纽约时报中文网", "中國工業報"] + [f"示例媒体{i:02d}" for i in range(36)]
@@ -119,7 +123,7 @@ ON CONFLICT DO NOTHING
 def build(db: Path, n: int, new: int, paragraphs: list[str], titles: list[str]) -> int:
     """A warehouse of n articles, plus `new` more held back in bench_new for the daily run."""
     warehouse.prepare(db)
-    from flows.metadata import detect_script
+    from presswatch.extract.metadata import detect_script
 
     with warehouse.connection(db) as con:
         con.register("p", pd.DataFrame({"pid": range(len(paragraphs)), "text": paragraphs,
@@ -256,6 +260,10 @@ def run_alerts(con: Any) -> int:
     return len(summary_store.insert_alerts(con, spikes, NOW, "bench"))
 
 
+def rebuild_ledger(con: Any) -> dict[str, int]:
+    return summary_store.rebuild_ledger(con, load_vocabulary(CONFIG.vocabulary_path))
+
+
 def read_views(db: Path) -> int:
     views = ("summary_volume", "summary_share_of_voice", "summary_mentions_daily", "summary_search_daily")
     with warehouse.connection(db, read_only=True) as con:
@@ -273,7 +281,7 @@ def aggregates(db: Path, out: Path, scan_s: float) -> dict[str, float]:
     for name, fn in (
         ("top terms", lambda: on_db(db, summary_store.rebuild_top_terms)),
         ("stories", lambda: on_db(db, summary_store.rebuild_stories)),
-        ("figures ledger", lambda: on_db(db, summary_store.rebuild_ledger)),
+        ("figures ledger", lambda: on_db(db, rebuild_ledger)),
         ("alerts", lambda: on_db(db, run_alerts)),
         ("volume + share of voice views", lambda: read_views(db)),
         ("HTML report", lambda: write_report(db, out)),
@@ -287,7 +295,7 @@ def aggregates(db: Path, out: Path, scan_s: float) -> dict[str, float]:
 _DAILY: dict[str, tuple[str, Callable[[Any], Any]] | None] = {
     "mentions": None, "terms": ("top terms", summary_store.rebuild_top_terms),
     "signatures": ("stories", summary_store.rebuild_stories),
-    "figures": ("figures ledger", summary_store.rebuild_ledger), "searches": ("alerts", run_alerts),
+    "figures": ("figures ledger", rebuild_ledger), "searches": ("alerts", run_alerts),
 }  # fmt: skip
 DAILY_REBUILDS = {r[0] for r in _DAILY.values() if r}
 

@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from flows.formats import split_front_matter
-from flows.records import Article
-from flows.settings import get_settings
-from flows.validate import ARTICLES_SUITE, articles_frame, text_stats, validate_articles
+from presswatch.extract.formats import split_front_matter
+from presswatch.records import Article
+from presswatch.settings import load_settings
+from presswatch.validate.frames import ARTICLES_SUITE, articles_frame, text_stats, validate_articles
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 T = TypeVar("T")
@@ -31,7 +31,7 @@ T = TypeVar("T")
 def seed_bodies() -> list[tuple[str, str]]:
     """(body, script) for each seed file: the text after any front matter, as a stand-in article body."""
     bodies = []
-    for path in sorted(get_settings().seeds_dir.glob("*.txt")):
+    for path in sorted(load_settings().seeds_dir.glob("*.txt")):
         _, body = split_front_matter(path.read_text(encoding="utf-8"))
         bodies.append(body)
     return [(b, "Hant" if (text_stats(b)["hant_share"] or 0) > 0.5 else "Hans") for b in bodies]
@@ -95,7 +95,7 @@ def main() -> None:
 
     articles = synthetic_articles(args.rows)
     start = time.perf_counter()
-    from flows.gxsuites import load_suite, run_suite
+    from presswatch.validate.suites import load_suite, run_suite
 
     load_suite(ARTICLES_SUITE)
     validate_articles(articles[:10], now=NOW)  # first GX run also builds the context's data source

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-if TYPE_CHECKING:
-    from flows.pipeline import RunSummary
+from presswatch.records import RunSummary
+from presswatch.settings import Settings
 
 
 def run_summary_markdown(summary: RunSummary) -> str:
@@ -48,15 +46,15 @@ def publish_run_summary(summary: RunSummary) -> None:
         )
 
 
-def publish_validation(db_path: str, run_id: str, docs_index: str | None) -> None:
+def publish_validation(settings: Settings, run_id: str, docs_index: str | None) -> None:
     """The run's GX results per suite and expectation, and where the Data Docs were built."""
     from pathlib import Path
 
-    from flows.datadocs import validation_markdown
-    from flows.warehouse import fetch_frame
+    from presswatch.store.db import fetch_frame
+    from presswatch.validate.datadocs import validation_markdown
 
     frame = fetch_frame(
-        db_path,
+        settings.db_path,
         "SELECT suite, expectation, column_name AS column, severity, success, unexpected_count, element_count"
         " FROM validation_results WHERE flow_run_id = ?",
         [run_id],

@@ -16,8 +16,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from flows import feedstore, warehouse
-from flows.feeds import (
+from presswatch.ingest.feeds import (
     EntryRecord,
     FeedConfig,
     FeedEntry,
@@ -31,15 +30,21 @@ from flows.feeds import (
     page_document,
     parse_feed,
 )
-from flows.fetch import (
+from presswatch.ingest.fetch import (
     Fetcher,
     FetchError,
     FetchPolicy,
     PermanentFetchError,
+    RefusedURLError,
     TransientFetchError,
     fetch_with_retries,
 )
-from flows.records import RawDocument
+from presswatch.ingest.robots import PROCESS_ROBOTS, RobotsCache, RobotsDisallowed, ensure_allowed
+from presswatch.ingest.sitemaps import expand_index, fresh_entries
+from presswatch.records import RawDocument, Rejection, sha256_hex
+from presswatch.settings import Settings
+from presswatch.store import db as warehouse
+from presswatch.store import feeds as feedstore
 
 # Re-exported: the ingest flow records polls with the connection it lands with.
 record_feed_polls = feedstore.record_feed_polls
@@ -53,6 +58,7 @@ def fetch_entry(
     feed: ParsedFeed,
     page_attempts: int = 3,
     page_backoff_s: float = 1.0,
+    robots: RobotsCache | None = None,
 ) -> tuple[EntryRecord, RawDocument | None]:
     """The entry's page as a RawDocument; the feed's own full content when the page can't be had."""
     hints = entry_to_hints(entry, config, feed)
@@ -63,6 +69,7 @@ def fetch_entry(
 
     try:
         # The link as the publisher wrote it is the one known to work; `link` (normalised) is the key.
+        ensure_allowed(fetcher, raw_link, robots)
         page = fetch_with_retries(fetcher, raw_link, attempts=page_attempts, backoff_s=page_backoff_s)
         if page.body:
             # Stored URL without tracking parameters: it keys article versions (story_key) downstream.
@@ -71,10 +78,15 @@ def fetch_entry(
         failure: FetchError = PermanentFetchError(raw_link, "empty body", page.status)
     except FetchError as exc:
         failure = exc
+    if isinstance(failure, RefusedURLError):
+        # A link into a refused address is hostile or broken: not fetched, not replaced by the feed's
+        # text; the run quarantines it with the reason (refused_entries).
+        return record("refused", error=failure.reason), None
     fallback = content_document(link, entry, {**hints, "page_error": failure.reason})
     if fallback is not None:
         return record("feed-content", doc_sha256=fallback.sha256, error=failure.reason), fallback
     outcome = "retry" if isinstance(failure, TransientFetchError) else "failed"
+    outcome = "disallowed" if isinstance(failure, RobotsDisallowed) else outcome
     return record(outcome, error=failure.reason), None
 
 
@@ -86,6 +98,7 @@ def poll_once(
     now: datetime | None = None,
     page_attempts: int = 3,
     page_backoff_s: float = 1.0,
+    robots: RobotsCache | None = PROCESS_ROBOTS,
 ) -> FeedPoll:
     """Poll one feed: conditional GET, parse, keep entries `unseen` reports new, fetch their pages.
 
@@ -99,6 +112,7 @@ def poll_once(
     # Pages still due another try need the feed's entries again, changed or not: no conditional GET then.
     conditional = state.pending_retries == 0
     try:
+        ensure_allowed(fetcher, config.url, robots)
         result = fetcher.fetch(
             config.url,
             etag=state.etag if conditional else None,
@@ -119,6 +133,14 @@ def poll_once(
             elapsed_s=time.monotonic() - started,
         )
     parsed = parse_feed(result.body, result.final_url, result.headers)
+    if parsed.children:  # a sitemap index: its urlsets changed since the last successful poll
+
+        def fetch_child(url: str) -> tuple[bytes, str]:
+            ensure_allowed(fetcher, url, robots)
+            child = fetcher.fetch(url)
+            return child.body, child.final_url
+
+        parsed = expand_index(parsed, state.last_success_at, fetch_child)
     poll = FeedPoll(
         config,
         polled_at,
@@ -130,19 +152,22 @@ def poll_once(
         entries_in_feed=len(parsed.entries),
         bozo=parsed.bozo,
         bozo_reason=parsed.bozo_reason,
+        kind=parsed.version,
     )
     if not parsed.entries and parsed.bozo:
         # An answer that is not a feed (an HTML error page, garbage) counts as a failure of the feed.
         poll.status, poll.error = "failed", f"unreadable feed: {parsed.bozo_reason}"
         poll.etag, poll.last_modified = state.etag, state.last_modified
     by_link: dict[str, FeedEntry] = {}
-    for entry in parsed.entries:
+    for entry in fresh_entries(parsed, state.last_success_at):  # sitemaps: URLs dated after the last poll
         if entry.link:
             by_link.setdefault(normalize_link(entry.link), entry)
     fresh = unseen(list(by_link)) if by_link else set()
     for link, entry in by_link.items():
         if link in fresh:
-            record, doc = fetch_entry(fetcher, link, entry, config, parsed, page_attempts, page_backoff_s)
+            record, doc = fetch_entry(
+                fetcher, link, entry, config, parsed, page_attempts, page_backoff_s, robots
+            )
             poll.entries.append(record)
             if doc is not None:
                 poll.documents.append(doc)
@@ -169,22 +194,22 @@ def _transient_only(task: Any, task_run: Any, state: Any) -> bool:
     retry_delay_seconds=exponential_backoff(backoff_factor=10),
     retry_condition_fn=_transient_only,
 )
-def poll_feed(config: FeedConfig, db_path: str, policy: FetchPolicy | None = None) -> FeedPoll:
+def poll_feed(config: FeedConfig, settings: Settings, policy: FetchPolicy | None = None) -> FeedPoll:
     # Short connections, closed before any network I/O: the warehouse lock is never held while waiting.
-    with warehouse.connection(db_path) as con:
+    with warehouse.connect(settings) as con:
         state = feedstore.load_feed_state(con, config.url)
 
     def unseen(links: list[str]) -> set[str]:
-        with warehouse.connection(db_path) as con:
+        with warehouse.connect(settings) as con:
             return feedstore.unseen_links(con, links)
 
-    with Fetcher(policy) as fetcher:
+    with Fetcher(policy or FetchPolicy.from_settings(settings)) as fetcher:
         return poll_once(config, state, unseen, fetcher)
 
 
 def poll_feeds(
     configs: Sequence[FeedConfig],
-    db_path: str,
+    settings: Settings,
     policy: FetchPolicy | None = None,
     retry_delay_seconds: float | None = None,
 ) -> list[FeedPoll]:
@@ -197,7 +222,7 @@ def poll_feeds(
         if retry_delay_seconds is None
         else poll_feed.with_options(retry_delay_seconds=retry_delay_seconds)
     )
-    futures = [(config, runner.submit(config, db_path, policy)) for config in configs]
+    futures = [(config, runner.submit(config, settings, policy)) for config in configs]
     polls: list[FeedPoll] = []
     for config, future in futures:
         try:
@@ -207,6 +232,22 @@ def poll_feeds(
         except Exception as exc:
             polls.append(FeedPoll(config, datetime.now(UTC), "failed", error=f"{type(exc).__name__}: {exc}"))
     return polls
+
+
+def refused_entries(polls: Sequence[FeedPoll]) -> list[Rejection]:
+    """Entries whose link the fetch policy refused, as quarantine records of the run (no bytes kept)."""
+    refused: dict[str, Rejection] = {}
+    for poll in polls:
+        for e in poll.entries:
+            if e.outcome == "refused" and e.link not in refused:
+                refused[e.link] = Rejection(
+                    e.link,
+                    sha256_hex(f"refused:{e.link}".encode()),
+                    "fetch",
+                    [e.error or "refused by the fetch policy"],
+                    {"feed": poll.config.url, "raw_link": e.raw_link, "title": e.title},
+                )
+    return list(refused.values())
 
 
 def documents_from_polls(polls: Sequence[FeedPoll]) -> list[RawDocument]:
@@ -222,6 +263,6 @@ def documents_from_polls(polls: Sequence[FeedPoll]) -> list[RawDocument]:
 
 
 @task(name="record-feed-polls", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def record_polls(db_path: str, polls: list[FeedPoll], flow_run_id: str | None = None) -> int:
-    with warehouse.connection(db_path) as con:
+def record_polls(settings: Settings, polls: list[FeedPoll], flow_run_id: str | None = None) -> int:
+    with warehouse.connect(settings) as con:
         return record_feed_polls(con, polls, flow_run_id)

@@ -12,33 +12,34 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import artifacts, warehouse
+from flows import artifacts
+from flows.ingest import _batches, _run_id
 from flows.locking import warehouse_writer
-from flows.pipeline import OUTCOME_COUNTER, RunSummary, _batches, _run_id
-from flows.records import Article, RawDocument, Rejection
-from flows.settings import get_settings
 from flows.tasks import data_docs, extract_batch, finish, prepare_warehouse, validate_batch
+from presswatch.records import OUTCOME_COUNTER, Article, RawDocument, Rejection, RunSummary
+from presswatch.settings import Settings, load_settings
+from presswatch.store import db as warehouse
 
 
 @task(name="read-quarantine", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def read_quarantine(db_path: str, limit: int | None) -> list[RawDocument]:
-    with warehouse.connection(db_path) as con:
+def read_quarantine(settings: Settings, limit: int | None) -> list[RawDocument]:
+    with warehouse.connect(settings) as con:
         return warehouse.open_quarantine_documents(con, limit)
 
 
 @task(name="release-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def release(
-    db_path: str,
+    settings: Settings,
     raws: list[RawDocument],
     results: dict[str, Article | Rejection],
     warnings: dict[str, list[dict[str, Any]]],
     validation_rows: list[dict[str, Any]],
     run_id: str,
 ) -> list[tuple[str, str, str]]:
-    from flows.extract import EXTRACTOR_VERSION
+    from presswatch.extract.document import EXTRACTOR_VERSION
 
     now = datetime.now(UTC)
-    with warehouse.connection(db_path) as con:
+    with warehouse.connect(settings) as con:
         plan = warehouse.release_batch(
             con, raws, results, formats={}, warnings=warnings, flow_run_id=run_id, now=now,
             extractor_version=EXTRACTOR_VERSION,
@@ -51,27 +52,27 @@ def release(
 def reprocess_flow(
     db_path: str | None = None, limit: int | None = None, workers: int | None = None
 ) -> RunSummary:
-    settings = get_settings()
-    db = str(db_path or settings.db_path)
+    settings = load_settings(db_path=db_path, workers=workers)
+    db = str(settings.db_path)
     run_id = _run_id()
     summary = RunSummary(flow_run_id=run_id, db_path=db)
     with warehouse_writer():
-        prepare_warehouse(db, run_id, "presswatch-reprocess", {"db_path": db, "limit": limit})
-        raws = read_quarantine(db, limit)
+        prepare_warehouse(settings, run_id, "presswatch-reprocess", {"db_path": db, "limit": limit})
+        raws = read_quarantine(settings, limit)
         status = "failed"
         try:
             for batch in _batches(raws, settings.batch_size):
-                results = extract_batch(batch, workers or settings.workers, settings.max_input_bytes)
-                results, warnings, validation_rows = validate_batch(batch, results)
-                summary.outcomes.extend(release(db, batch, results, warnings, validation_rows, run_id))
+                results = extract_batch(batch, settings.workers, settings.max_input_bytes)
+                results, warnings, validation_rows = validate_batch(batch, results, settings)
+                summary.outcomes.extend(release(settings, batch, results, warnings, validation_rows, run_id))
             for _, outcome, _ in summary.outcomes:
                 summary.counts[OUTCOME_COUNTER[outcome]] += 1
             summary.counts["inputs_seen"] = len(summary.outcomes)
             status = "completed"
         finally:
-            summary.per_outlet, summary.per_day_outlet = finish(db, run_id, summary.counts, status)
-            docs_index = data_docs(run_id)
-    artifacts.publish_validation(db, run_id, docs_index)
+            summary.per_outlet, summary.per_day_outlet = finish(settings, run_id, summary.counts, status)
+            docs_index = data_docs(run_id, settings)
+    artifacts.publish_validation(settings, run_id, docs_index)
     get_run_logger().info(
         "re-processed %d quarantined documents: %d released, %d duplicates, %d still quarantined",
         summary.counts["inputs_seen"], summary.counts["landed"], summary.counts["duplicates"],

@@ -25,7 +25,7 @@ import httpx
 import yaml
 
 from flows.locking import WAREHOUSE_LIMIT
-from flows.settings import PROJECT_ROOT
+from presswatch.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -75,7 +75,7 @@ def load_deployment_specs(path: Path = PREFECT_YAML) -> list[dict[str, Any]]:
 
 
 def entrypoint_module(entrypoint: str) -> tuple[str, str]:
-    """'flows/pipeline.py:ingest_flow' -> ('flows.pipeline', 'ingest_flow')."""
+    """'flows/pipeline.py:ingest_flow' -> ('flows.ingest', 'ingest_flow')."""
     path, _, attr = entrypoint.partition(":")
     if not path.endswith(".py") or not attr:
         raise DeploymentSpecError(f"entrypoint {entrypoint!r} is not 'path/to/file.py:flow_function'")

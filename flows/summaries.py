@@ -1,223 +1,292 @@
-"""Per-article analyses behind the summaries, and the frames the summary tables are built from.
+"""The summaries as Prefect flows: one sub-flow per summary, each publishing what an operator reads.
 
-Each analysis step reads articles (dicts with article_id, title, text, outlet) and returns rows for one
-table, as a column dict ready for a DataFrame. Every step has a fingerprint of its rules (the config file
-it reads and the source of the modules that compute it): an article is analysed once per fingerprint,
-and a changed watchlist or extractor re-analyses everything once. Large batches are spread over a
-process pool: the analyses are pure Python (jieba, regexes) and hold the GIL.
-
-Plain functions: no Prefect, no DuckDB.
+presswatch-summaries runs, in order: watchlist mentions, volume and share of voice, top terms, stories
+across outlets, the figures ledger, saved searches and alerts. Tasks are thin wrappers over
+presswatch/store/summaries*.py (DuckDB) and presswatch/summaries/ (pure); analyses work on all pending
+articles in chunks, never one task per article; aggregates on the keys the changed articles touch (or
+whole with rebuild=True). New alerts are also Prefect events (see presswatch/summaries/alerts.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+import time
+import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
-import numpy as np
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+from prefect.runtime import flow_run
 
-from flows.procpool import get_pool
-from flows.procpool import shutdown_pool as shutdown_pool  # re-exported for callers that time cold starts
-from flows.searches import DEFAULT_SEARCHES, SavedSearch, load_searches, search_hits
-from flows.stories import StoryAssignment, StoryInput, minhash_signature
-from flows.terms import article_terms
-from flows.watchlist import DEFAULT_WATCHLIST, Watchlist, load_watchlist, mentions_per_article
+from flows.locking import warehouse_writer
+from presswatch.settings import Settings, load_settings
+from presswatch.store import db as warehouse
+from presswatch.store import summaries as summary_store
+from presswatch.store.summaries_incremental import sync_members
+from presswatch.summaries import alerts
+from presswatch.summaries import analyses as summaries
+from presswatch.summaries.figures.vocabulary import load_vocabulary
+from presswatch.summaries.searches import load_searches
 
-STEPS = ("mentions", "terms", "figures", "signatures", "searches")
-TERMS_PER_ARTICLE = 30  # per-article top terms kept: full counters would be ~400 rows per article
-TOP_TERMS = 20  # terms kept per day and outlet
-MIN_ARTICLES_PER_WORKER = 50  # below this a process pool costs more (spawn + jieba load) than it saves
+ARTIFACT_ROWS = 50
 
-# What each step's results depend on besides its config file: a change in these modules re-analyses.
-_STEP_MODULES = {
-    "mentions": ("flows.watchlist",),
-    "terms": ("flows.terms", "flows.watchlist"),
-    "figures": ("flows.figures", "flows.quantities", "flows.stories"),
-    "signatures": ("flows.stories",),
-    "searches": ("flows.searches", "flows.watchlist"),
+_ANALYSIS_TASK_NAMES = {
+    "mentions": "count-watchlist-mentions",
+    "terms": "count-article-terms",
+    "figures": "extract-figures",
+    "signatures": "hash-article-texts",
+    "searches": "match-saved-searches",
 }
 
 
-@dataclass(frozen=True)
-class AnalysisConfig:
-    watchlist_path: str = str(DEFAULT_WATCHLIST)
-    searches_path: str = str(DEFAULT_SEARCHES)
-
-    def config_file(self, step: str) -> str | None:
-        return {
-            "mentions": self.watchlist_path,
-            "terms": self.watchlist_path,
-            "searches": self.searches_path,
-        }.get(step)
+def _run_id() -> str:
+    return str(flow_run.id) if flow_run.id else f"local-{uuid.uuid4()}"
 
 
-def fingerprint(step: str, config: AnalysisConfig) -> str:
-    digest = hashlib.sha256(f"{step}|{TERMS_PER_ARTICLE}".encode())
-    config_file = config.config_file(step)
-    if config_file:
-        digest.update(Path(config_file).read_bytes())
-    for module in _STEP_MODULES[step]:
-        spec = importlib.util.find_spec(module)
-        if spec and spec.origin:
-            digest.update(Path(spec.origin).read_bytes())
-    return digest.hexdigest()[:16]
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(_jsonable(v)) for v in value)
+    return value
 
 
-@lru_cache(maxsize=4)
-def _watchlist(path: str) -> Watchlist:
-    return load_watchlist(path)
+def _query(settings: Settings, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    with warehouse.connect(settings) as con:
+        cur = con.execute(sql, params or [])
+        names = [d[0] for d in cur.description or []]
+        return [{n: _jsonable(v) for n, v in zip(names, row, strict=True)} for row in cur.fetchall()]
 
 
-@lru_cache(maxsize=4)
-def _searches(path: str) -> tuple[SavedSearch, ...]:
-    return tuple(load_searches(path))
+def _table(key: str, rows: list[dict[str, Any]], description: str) -> None:
+    if rows:
+        create_table_artifact(key=key, table=rows, description=description)
 
 
-def _body(article: dict[str, Any]) -> str:
-    return "\n".join(p for p in (article.get("title"), article.get("text")) if p)
+@task(name="prepare-summary-tables", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def prepare_tables(settings: Settings) -> None:
+    with warehouse.connect(settings) as con:
+        warehouse.migrate(con)
+        warehouse.refresh_views(con)
+        sync_members(con)  # what changed since the last run: every aggregate below follows it
 
 
-Columns = dict[str, list[Any]]
+@task(name="analyse-articles", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def analyse_articles(
+    settings: Settings, step: str, config: summaries.AnalysisConfig, workers: int
+) -> dict[str, Any]:
+    """Analyse every current article this step has not seen under its current rules (chunked, resumable)."""
+    result = summary_store.analyse_pending(
+        str(settings.db_path),
+        step,
+        config,
+        workers=workers,
+        now=datetime.now(UTC),
+        timeout_s=settings.lock_timeout_s,
+    )
+    if result.reset:
+        get_run_logger().info("%s: rules changed, all articles re-analysed", step)
+    return {"analysed": result.analysed, "seconds": round(result.seconds, 3)}
 
 
-def mention_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
-    watchlist = _watchlist(config.watchlist_path)
-    types = {e.name: e.type for e in watchlist.entities}
-    rows = mentions_per_article(watchlist, articles)
-    return {
-        "article_id": [r[0] for r in rows],
-        "entity": [r[1] for r in rows],
-        "entity_type": [types.get(r[1], "org") for r in rows],
-        "mentions": [r[2] for r in rows],
-    }
+def _analyse(settings: Settings, step: str, config: summaries.AnalysisConfig, workers: int) -> dict[str, Any]:
+    return analyse_articles.with_options(name=_ANALYSIS_TASK_NAMES[step])(settings, step, config, workers)
 
 
-def term_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
-    watchlist = _watchlist(config.watchlist_path)
-    out: Columns = {"article_id": [], "term": [], "n": []}
-    for article in articles:
-        counts = article_terms(_body(article), watchlist)
-        for term, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_PER_ARTICLE]:
-            out["article_id"].append(article["article_id"])
-            out["term"].append(term)
-            out["n"].append(n)
-    return out
-
-
-FIGURE_COLUMNS = ("value", "unit", "quantity", "subject", "approx", "qualifier", "raw", "sentence", "start")
-
-
-def figure_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
-    from flows.figures import extract_figures
-
-    out: Columns = {k: [] for k in ("article_id", "outlet", *FIGURE_COLUMNS)}
-    for article in articles:
-        for figure in extract_figures(article.get("text") or ""):
-            out["article_id"].append(article["article_id"])
-            out["outlet"].append(article.get("outlet"))
-            for key in FIGURE_COLUMNS:
-                out[key].append(getattr(figure, key))
-    return out
-
-
-def signature_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
-    return {
-        "article_id": [a["article_id"] for a in articles],
-        "signature": [minhash_signature(a.get("text") or "").tobytes() for a in articles],
-    }
-
-
-def search_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
-    hits = search_hits(_searches(config.searches_path), articles)
-    return {"search": [h[0] for h in hits], "article_id": [h[1] for h in hits]}
-
-
-ANALYSES: dict[str, Callable[[Sequence[dict[str, Any]], AnalysisConfig], Columns]] = {
-    "mentions": mention_rows,
-    "terms": term_rows,
-    "figures": figure_rows,
-    "signatures": signature_rows,
-    "searches": search_rows,
+_AGGREGATE_TASK_NAMES = {
+    "volume": "count-volume",
+    "mentions_daily": "count-mentions-per-day",
+    "top_terms": "rank-top-terms",
+    "stories": "group-stories",
+    "ledger": "compare-figures",
+    "searches": "raise-alerts",
 }
 
 
-def analyse(step: str, articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
-    return ANALYSES[step](articles, config)
+@task(name="update-aggregate", cache_policy=NO_CACHE, retries=1)
+def update_aggregate(settings: Settings, aggregate: str, rebuild: bool, run_id: str = "") -> dict[str, Any]:
+    """One aggregate brought up to date: only the keys changed articles touch, or whole (rebuild)."""
+    vocabulary = load_vocabulary(settings.vocabulary_path) if aggregate == "ledger" else None
+    searches = load_searches(settings.searches_path) if aggregate == "searches" else []
+    with warehouse.connect(settings) as con:
+        return summary_store.update_aggregate(
+            con, aggregate, datetime.now(UTC), rebuild=rebuild, vocabulary=vocabulary, searches=searches,
+            run_id=run_id,
+        )  # fmt: skip
 
 
-_WARM_UP = {
-    "article_id": "warm-up",
-    "title": "DeepSeek",
-    "text": "英伟达股价下跌17%，市值蒸发5890亿美元。",
-    "outlet": None,
-}
+def _aggregate(settings: Settings, aggregate: str, rebuild: bool, run_id: str = "") -> dict[str, Any]:
+    task_fn = update_aggregate.with_options(name=_AGGREGATE_TASK_NAMES[aggregate])
+    result: dict[str, Any] = task_fn(settings, aggregate, rebuild, run_id)
+    return result
 
 
-def _warm(config: AnalysisConfig) -> None:
-    for step in STEPS:
-        analyse(step, [_WARM_UP], config)
+@task(name="announce-alerts", cache_policy=NO_CACHE)
+def announce_alerts(new_alerts: list[dict[str, Any]]) -> int:
+    events = alerts.alert_events(new_alerts)
+    for event in events:
+        emit_event(**event)
+    return len(events)
 
 
-def warm_pool(workers: int, config: AnalysisConfig) -> None:
-    """Start the workers and load their dictionaries (jieba, watchlist) now, e.g. before timing them."""
-    if workers > 1:
-        list(get_pool(workers).map(_warm, [config] * workers * 2))
-    _warm(config)
+def _timed(name: str, timings: dict[str, float], fn: Any, *args: Any) -> Any:
+    started = time.perf_counter()
+    try:
+        return fn(*args)
+    finally:
+        timings[name] = round(time.perf_counter() - started, 3)
 
 
-def _merge(parts: Iterable[Columns]) -> Columns:
-    merged: Columns = {}
-    for part in parts:
-        for key, values in part.items():
-            merged.setdefault(key, []).extend(values)
-    return merged
+@flow(name="presswatch-summary-mentions", flow_run_name="summary: watchlist mentions")
+def mentions_flow(
+    settings: Settings, config: summaries.AnalysisConfig, workers: int, rebuild: bool = False
+) -> dict[str, Any]:
+    result = _analyse(settings, "mentions", config, workers)
+    result["mentions_daily"] = _aggregate(settings, "mentions_daily", rebuild)["mode"]
+    _table(
+        "summary-mentions",
+        _query(settings, "SELECT entity, entity_type, sum(mentions) AS mentions, sum(articles) AS articles,"
+               " count(DISTINCT outlet) AS outlets FROM summary_mentions_daily GROUP BY ALL"
+               " ORDER BY mentions DESC, entity LIMIT ?", [ARTIFACT_ROWS]),
+        "Watchlist entities by mentions (traditional and simplified counted as one)",
+    )  # fmt: skip
+    return result
 
 
-def analyse_many(
-    step: str, articles: Sequence[dict[str, Any]], config: AnalysisConfig, workers: int
-) -> Columns:
-    """analyse() over a batch, across `workers` processes when the batch is big enough to pay for them."""
-    if workers <= 1 or len(articles) < MIN_ARTICLES_PER_WORKER * 2:
-        return analyse(step, articles, config)
-    size = math.ceil(len(articles) / (workers * 4))
-    slices = [list(articles[i : i + size]) for i in range(0, len(articles), size)]
-    pool = get_pool(workers)
-    return _merge(pool.map(analyse, [step] * len(slices), slices, [config] * len(slices)))
+@flow(name="presswatch-summary-volume", flow_run_name="summary: volume and share of voice")
+def volume_flow(settings: Settings, rebuild: bool = False) -> dict[str, Any]:
+    mode = _aggregate(settings, "volume", rebuild)["mode"]
+    volume = _query(
+        settings, "SELECT * FROM summary_volume ORDER BY day DESC NULLS LAST LIMIT ?", [ARTIFACT_ROWS]
+    )
+    _table(
+        "summary-volume", volume, "Articles per publication day, outlet, language and script (latest first)"
+    )
+    share = _query(
+        settings,
+        "SELECT day, entity, mentions, round(share, 4) AS share FROM summary_share_of_voice"
+        " ORDER BY day DESC NULLS LAST, share DESC LIMIT ?",
+        [ARTIFACT_ROWS],
+    )
+    _table(
+        "summary-share-of-voice", share, "Share of voice: entity mentions / all watchlist mentions that day"
+    )
+    return {"mode": mode, "volume_rows": len(volume), "share_rows": len(share)}
 
 
-# ---- stories ---------------------------------------------------------------------------------------------
+@flow(name="presswatch-summary-terms", flow_run_name="summary: top terms")
+def terms_flow(
+    settings: Settings, config: summaries.AnalysisConfig, workers: int, rebuild: bool = False
+) -> dict[str, Any]:
+    result = _analyse(settings, "terms", config, workers)
+    result["top_terms"] = _aggregate(settings, "top_terms", rebuild)["mode"]
+    rows = _query(
+        settings,
+        "SELECT day, outlet, list(term ORDER BY rank) FILTER (WHERE rank <= 10) AS terms FROM top_terms"
+        " GROUP BY day, outlet ORDER BY day DESC NULLS LAST, outlet LIMIT ?",
+        [ARTIFACT_ROWS],
+    )
+    _table("summary-top-terms", rows, "Top 10 terms per day and outlet (latest days first)")
+    return result
 
 
-def story_inputs(rows: Iterable[dict[str, Any]]) -> list[StoryInput]:
-    """StoryInputs without text: grouping works on stored signatures, so texts need not be held in memory."""
-    return [
-        StoryInput(
-            article_id=r["article_id"],
-            outlet=r.get("outlet"),
-            title=r.get("title"),
-            text="",
-            published_at=r.get("published_at"),
-            attributions=tuple(r.get("attributions") or ()),
-        )
-        for r in rows
-    ]
+@flow(name="presswatch-summary-stories", flow_run_name="summary: stories across outlets")
+def stories_flow(
+    settings: Settings, config: summaries.AnalysisConfig, workers: int, rebuild: bool = False
+) -> dict[str, Any]:
+    result = _analyse(settings, "signatures", config, workers)
+    result |= _aggregate(settings, "stories", rebuild)
+    rows = _query(
+        settings,
+        "SELECT title, n_articles, n_outlets, outlets, first_seen, last_seen FROM stories"
+        " ORDER BY n_outlets DESC, n_articles DESC, first_seen DESC NULLS LAST LIMIT ?",
+        [ARTIFACT_ROWS],
+    )
+    _table("summary-stories", rows, "Stories across outlets (near-duplicate articles grouped)")
+    return result
 
 
-def signatures_by_id(article_ids: Sequence[str], blobs: Sequence[bytes]) -> dict[str, np.ndarray]:
-    return {aid: np.frombuffer(blob, dtype=np.uint32) for aid, blob in zip(article_ids, blobs, strict=True)}
+@flow(name="presswatch-summary-figures", flow_run_name="summary: figures ledger")
+def figures_flow(
+    settings: Settings, config: summaries.AnalysisConfig, workers: int, rebuild: bool = False
+) -> dict[str, Any]:
+    result = _analyse(settings, "figures", config, workers)
+    result |= _aggregate(settings, "ledger", rebuild)
+    rows = _query(
+        settings,
+        "SELECT quantity, subject, unit, min_value, max_value, round(spread, 4) AS spread, n_outlets, outlets"
+        " FROM figure_conflicts ORDER BY n_outlets DESC, n_articles DESC, quantity LIMIT ?",
+        [ARTIFACT_ROWS],
+    )
+    _table("summary-figure-conflicts", rows, "Figures reported with different values by different outlets")
+    return result
 
 
-def member_rows(assignments: Iterable[StoryAssignment]) -> Columns:
-    out: Columns = {
-        k: [] for k in ("story_id", "article_id", "similarity", "original_article_id", "link_reason")
-    }
-    for a in assignments:
-        for key in out:
-            out[key].append(getattr(a, key))
-    return out
+@flow(name="presswatch-summary-alerts", flow_run_name="summary: saved searches and alerts")
+def alerts_flow(
+    settings: Settings, config: summaries.AnalysisConfig, workers: int, run_id: str, rebuild: bool = False
+) -> dict[str, Any]:
+    result = _analyse(settings, "searches", config, workers)
+    new_alerts = _aggregate(settings, "searches", rebuild, run_id)["new_alerts"]
+    result["events"] = announce_alerts(new_alerts)
+    result["new_match_alerts"] = sum(1 for a in new_alerts if a["kind"] == "match")
+    result["new_spike_alerts"] = sum(1 for a in new_alerts if a["kind"] == "spike")
+    rows = _query(
+        settings,
+        "SELECT kind, search, day, title, outlet, count, round(ratio, 2) AS ratio, created_at"
+        " FROM summary_open_alerts LIMIT ?",
+        [ARTIFACT_ROWS],
+    )
+    _table("summary-alerts", rows, "Open alerts: new matches of saved searches and daily spikes")
+    return result
+
+
+def overview_markdown(settings: Settings, steps: dict[str, dict[str, Any]], timings: dict[str, float]) -> str:
+    lines = ["# presswatch summaries", "", f"- warehouse: `{settings.db_path}`", "", "| summary | seconds | result |",
+             "|---|---|---|"]  # fmt: skip
+    for name, result in steps.items():
+        detail = ", ".join(f"{k} {v}" for k, v in result.items() if k != "seconds")
+        lines.append(f"| {name} | {timings.get(name, 0):.2f} | {detail} |")
+    return "\n".join(lines)
+
+
+@flow(name="presswatch-summaries", flow_run_name="summaries", log_prints=False)
+def summaries_flow(
+    db_path: str | None = None,
+    watchlist_path: str | None = None,
+    searches_path: str | None = None,
+    workers: int | None = None,
+    rebuild: bool = False,
+) -> dict[str, Any]:
+    """Bring every summary table up to date with the warehouse; returns counts and seconds per summary.
+
+    Aggregates follow the articles that changed since the last run; rebuild=True recomputes them whole
+    (as a changed rule does for the aggregates built on it)."""
+    settings = load_settings(
+        db_path=db_path, watchlist_path=watchlist_path, searches_path=searches_path, workers=workers
+    )
+    db = str(settings.db_path)
+    config = summaries.AnalysisConfig.from_settings(settings)
+    n_workers = settings.workers
+    run_id = _run_id()
+    timings: dict[str, float] = {}
+    steps: dict[str, dict[str, Any]] = {}
+    # Summaries write too: on a server they queue for the same single-writer slot as ingest runs.
+    with warehouse_writer():
+        prepare_tables(settings)
+        steps["mentions"] = _timed("mentions", timings, mentions_flow, settings, config, n_workers, rebuild)
+        steps["volume"] = _timed("volume", timings, volume_flow, settings, rebuild)
+        steps["terms"] = _timed("terms", timings, terms_flow, settings, config, n_workers, rebuild)
+        steps["stories"] = _timed("stories", timings, stories_flow, settings, config, n_workers, rebuild)
+        steps["figures"] = _timed("figures", timings, figures_flow, settings, config, n_workers, rebuild)
+        steps["alerts"] = _timed("alerts", timings, alerts_flow, settings, config, n_workers, run_id, rebuild)
+    create_markdown_artifact(
+        key="summaries",
+        markdown=overview_markdown(settings, steps, timings),
+        description="What this summaries run did",
+    )
+    return {"flow_run_id": run_id, "db_path": db, "steps": steps, "seconds": timings}

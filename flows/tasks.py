@@ -13,15 +13,16 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import warehouse
-from flows.extraction_pool import extract_many
-from flows.records import Article, RawDocument, Rejection, sha256_hex
-from flows.sources import discover_files, read_file
+from presswatch.extract.pool import extract_many
+from presswatch.ingest.sources import discover_files, read_file
+from presswatch.records import Article, RawDocument, Rejection, sha256_hex
+from presswatch.settings import Settings
+from presswatch.store import db as warehouse
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def prepare_warehouse(db_path: str, run_id: str, flow_name: str, params: dict[str, Any]) -> None:
-    with warehouse.connection(db_path) as con:
+def prepare_warehouse(settings: Settings, run_id: str, flow_name: str, params: dict[str, Any]) -> None:
+    with warehouse.connect(settings) as con:
         applied = warehouse.migrate(con)
         warehouse.refresh_views(con)
         warehouse.start_run(con, run_id, flow_name, params, datetime.now(UTC))
@@ -49,9 +50,9 @@ def read_batch(paths: list[str]) -> tuple[list[RawDocument], list[Rejection]]:
 
 
 @task(name="skip-known-documents", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def unknown_only(db_path: str, raws: list[RawDocument]) -> list[RawDocument]:
+def unknown_only(settings: Settings, raws: list[RawDocument]) -> list[RawDocument]:
     """Documents already in the warehouse are not extracted again (re-runs cost a hash and a lookup)."""
-    with warehouse.connection(db_path, read_only=False) as con:
+    with warehouse.connect(settings) as con:
         known = warehouse.known_for(con, [r.sha256 for r in raws]).documents
     return [r for r in raws if r.sha256 not in known]
 
@@ -65,11 +66,12 @@ def extract_batch(raws: list[RawDocument], workers: int, max_bytes: int) -> dict
 def validate_batch(
     raws: list[RawDocument],
     results: dict[str, Article | Rejection],
+    settings: Settings,
 ) -> tuple[dict[str, Article | Rejection], dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
     """Both suites over the batch: raw documents, then extracted articles. Blocked rows become Rejections."""
     import pandas as pd
 
-    from flows.validate import validate_articles, validate_documents
+    from presswatch.validate.frames import validate_articles, validate_documents
 
     checked: dict[str, Article | Rejection] = dict(results)
     docs = {r.sha256: r for r in raws if r.sha256 in results}
@@ -84,9 +86,11 @@ def validate_batch(
             for sha, raw in docs.items()
         ]
     )
-    doc_outcome = validate_documents(frame)
+    doc_outcome = validate_documents(frame, settings.max_input_bytes, settings.expectations_dir)
     articles = [r for r in results.values() if isinstance(r, Article)]
-    art_outcome = validate_articles(articles, now=datetime.now(UTC)) if articles else None
+    art_outcome = (
+        validate_articles(articles, datetime.now(UTC), settings.expectations_dir) if articles else None
+    )
     blocked = dict(doc_outcome.blocked)
     for sha, issues in (art_outcome.blocked if art_outcome else {}).items():
         blocked.setdefault(sha, []).extend(issues)
@@ -121,7 +125,7 @@ def _format_of(result: Article | Rejection) -> tuple[str | None, str | None]:
 
 @task(name="land-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def land(
-    db_path: str,
+    settings: Settings,
     raws: list[RawDocument],
     results: dict[str, Article | Rejection],
     warnings: dict[str, list[dict[str, Any]]],
@@ -129,11 +133,11 @@ def land(
     run_id: str,
     unreadable: list[Rejection],
 ) -> list[tuple[str, str, str]]:
-    from flows.extract import EXTRACTOR_VERSION
+    from presswatch.extract.document import EXTRACTOR_VERSION
 
     formats = {sha: _format_of(r) for sha, r in results.items()}
     now = datetime.now(UTC)
-    with warehouse.connection(db_path) as con:
+    with warehouse.connect(settings) as con:
         plan = warehouse.land_batch(
             con,
             raws,
@@ -150,8 +154,10 @@ def land(
 
 
 @task(name="summarize-run", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def finish(db_path: str, run_id: str, counts: dict[str, int], status: str) -> tuple[list[Any], list[Any]]:
-    with warehouse.connection(db_path) as con:
+def finish(
+    settings: Settings, run_id: str, counts: dict[str, int], status: str
+) -> tuple[list[Any], list[Any]]:
+    with warehouse.connect(settings) as con:
         warehouse.finish_run(con, run_id, counts, status, datetime.now(UTC))
         per_outlet = con.execute(
             "SELECT outlet, sum(articles)::INTEGER FROM articles_per_day_outlet GROUP BY outlet ORDER BY 2 DESC, 1"
@@ -161,11 +167,11 @@ def finish(db_path: str, run_id: str, counts: dict[str, int], status: str) -> tu
 
 
 @task(name="build-data-docs", cache_policy=NO_CACHE)
-def data_docs(run_id: str) -> str | None:
-    from flows.datadocs import build_data_docs
+def data_docs(run_id: str, settings: Settings) -> str | None:
+    from presswatch.validate.datadocs import build_data_docs
 
     try:
-        index = build_data_docs(run_name=run_id)
+        index = build_data_docs(settings.data_docs_dir, run_name=run_id)
     except Exception as exc:  # the report of a run must not fail a run whose data landed
         get_run_logger().warning("GX Data Docs not built: %s", exc)
         return None

@@ -1,5 +1,10 @@
 """A real HTTP server on 127.0.0.1 (port 0) in a thread, with scripted answers per path, for tests.
 
+The fetcher refuses loopback addresses unless allowed: tests that fetch from this server use a policy
+with `allow_networks=ALLOW_LOOPBACK` (or PRESSWATCH_FETCH_ALLOW_NETWORKS=127.0.0.1/32 for flows).
+Another loopback address (`LoopbackServer("127.0.0.3")`) stands for an internal service that must
+never be reached.
+
 Each route is a list of replies served in turn (the last one repeats) or a function of the request.
 Every request is logged with its arrival time (time.monotonic, same clock as the client's) and headers.
 """
@@ -12,6 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+# The one range tests allow the fetcher to reach: the server's default address, nothing else.
+ALLOW_LOOPBACK = ("127.0.0.1/32",)
 
 
 @dataclass(frozen=True)
@@ -34,12 +42,12 @@ Handler = Callable[[Hit], Reply]
 
 
 class LoopbackServer:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self._routes: dict[str, list[Reply] | Handler] = {}
         self._served: dict[str, int] = {}
         self.hits: list[Hit] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd = ThreadingHTTPServer((host, 0), self._handler_class())
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},

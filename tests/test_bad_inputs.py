@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.pipeline import ingest_flow
+from flows.ingest import ingest_flow
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

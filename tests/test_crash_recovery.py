@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.pipeline import ingest_flow
+from flows.ingest import ingest_flow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ def many_seeds(seeds_dir: Path) -> Path:
 def test_killed_run_leaves_consistent_warehouse_and_rerun_completes(many_seeds: Path, db_path: Path, tmp_path: Path):
     env = os.environ | {"PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": ""}
     env.pop("PREFECT_API_URL")
-    cmd = [sys.executable, "-m", "flows", "run", "--seeds", str(many_seeds), "--db", str(db_path),
+    cmd = [sys.executable, "-m", "presswatch", "run", "--seeds", str(many_seeds), "--db", str(db_path),
            "--batch-size", "1", "--workers", "1", "--no-feeds"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from test_validate import NOW, make_article, sha
 
-from flows.datadocs import RESULTS_FOLDER, build_data_docs, safe_run_name, validation_markdown
-from flows.gxsuites import take_suite_runs
-from flows.validate import ValidationOutcome, validate_articles, validate_documents
+from presswatch.settings import load_settings
+from presswatch.validate.datadocs import RESULTS_FOLDER, build_data_docs, safe_run_name, validation_markdown
+from presswatch.validate.frames import ValidationOutcome, validate_articles, validate_documents
+from presswatch.validate.suites import take_suite_runs
 
 
 def small_batch() -> ValidationOutcome:
@@ -27,7 +28,7 @@ def small_batch() -> ValidationOutcome:
             "encoding": ["utf-8", "utf-8"],
         }
     )
-    validate_documents(documents)
+    validate_documents(documents, 5_000_000)
     return validate_articles(articles, now=NOW)
 
 
@@ -91,7 +92,7 @@ def test_default_folder_comes_from_settings(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("PRESSWATCH_DATA_DOCS", str(tmp_path / "docs"))
     take_suite_runs()
     validate_articles([make_article("docs_env")], now=NOW)
-    index = build_data_docs()
+    index = build_data_docs(load_settings().data_docs_dir)
     assert index == (tmp_path / "docs" / "index.html").resolve() and index.is_file()
 
 

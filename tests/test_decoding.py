@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.decoding import DecodeError, decode, looks_binary, normalise_charset
+from presswatch.extract.decoding import DecodeError, decode, looks_binary, normalise_charset
 
 FIXTURES = Path(__file__).parent / "fixtures" / "decoding"
 SEEDS = Path(__file__).parents[1] / "seeds"

@@ -147,3 +147,14 @@ def test_warehouse_writer_without_a_server_does_nothing_and_starts_no_api():
 
 def test_no_event_when_nothing_landed():
     assert emit_articles_landed("/tmp/presswatch.duckdb", 0) is False
+
+
+def test_cli_runs_the_flows_that_prefect_yaml_deploys() -> None:
+    from presswatch.cli.pipeline import ENTRYPOINTS, load_flow
+
+    deployed = {spec["entrypoint"] for spec in DEPLOYMENTS.values()}
+    assert deployed <= set(ENTRYPOINTS.values())
+    for name, entrypoint in ENTRYPOINTS.items():
+        module, func = entrypoint.removesuffix(".py").split(":")[0], entrypoint.split(":")[1]
+        flow = load_flow(name)
+        assert flow.fn.__module__ == module.removesuffix(".py").replace("/", ".") and flow.fn.__name__ == func

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.extract import EXTRACTOR_VERSION, extract_document
-from flows.records import Article, RawDocument, Rejection
+from presswatch.extract.document import EXTRACTOR_VERSION, extract_document
+from presswatch.records import Article, RawDocument, Rejection
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, tzinfo=UTC)

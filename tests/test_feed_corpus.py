@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.feeds import ParsedFeed, parse_feed
+from presswatch.ingest.feeds import ParsedFeed, parse_feed
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "feeds" / "feedparser"
 HEADER = re.compile(r"^Header:\s*([\w-]+):\s*(.*?)\s*$", re.M)

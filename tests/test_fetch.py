@@ -1,4 +1,4 @@
-"""flows.fetch against a real HTTP server on 127.0.0.1."""
+"""presswatch.ingest.fetch against a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from loopback import LoopbackServer, Reply, etag_handler
+from loopback import ALLOW_LOOPBACK, LoopbackServer, Reply, etag_handler
 
-from flows.fetch import (
+from presswatch.ingest.fetch import (
     Fetcher,
     FetchPolicy,
     HostRateLimiter,
@@ -29,6 +29,7 @@ FAST = FetchPolicy(
     max_bytes=10_000,
     max_redirects=3,
     host_interval_s=0.0,
+    allow_networks=ALLOW_LOOPBACK,
 )
 
 
@@ -89,7 +90,7 @@ def test_500_once_then_200_succeeds_on_retry(server: LoopbackServer, fetcher: Fe
 
 def test_server_slower_than_read_timeout_is_transient(server: LoopbackServer) -> None:
     url = server.route("/slow", Reply(200, b"late", delay_s=1.5))
-    impatient = FetchPolicy(user_agent="t", read_timeout_s=0.3)
+    impatient = FetchPolicy(user_agent="t", read_timeout_s=0.3, allow_networks=ALLOW_LOOPBACK)
     started = time.monotonic()
     with Fetcher(impatient, HostRateLimiter()) as f, pytest.raises(TransientFetchError) as err:
         f.fetch(url)
@@ -159,7 +160,7 @@ def test_requests_to_one_host_are_spaced_by_the_minimum_interval(server: Loopbac
     server.route("/one", Reply(200, b"1"))
     server.route("/two", Reply(200, b"2"))
     server.route("/three", Reply(200, b"3"))
-    policy = FetchPolicy(user_agent="t", host_interval_s=0.4)
+    policy = FetchPolicy(user_agent="t", host_interval_s=0.4, allow_networks=ALLOW_LOOPBACK)
     with Fetcher(policy, HostRateLimiter()) as polite:
         for path in ("/one", "/two", "/three"):
             polite.fetch(server.url(path))
@@ -174,7 +175,7 @@ def test_limiter_is_shared_by_threads(server: LoopbackServer) -> None:
 
     server.route("/p", Reply(200, b"p"))
     limiter = HostRateLimiter()
-    policy = FetchPolicy(user_agent="t", host_interval_s=0.4)
+    policy = FetchPolicy(user_agent="t", host_interval_s=0.4, allow_networks=ALLOW_LOOPBACK)
 
     def get() -> None:
         with Fetcher(policy, limiter) as f:

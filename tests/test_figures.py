@@ -1,15 +1,39 @@
-"""Ledger of figures: number forms, what a figure counts, what is skipped, and the seeds' ledger."""
+"""Ledger of figures: number forms, what a figure counts, what is skipped, and the seeds' ledger.
+
+Figures are read with the shipped subject vocabulary (seeds/vocabulary.yaml)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from flows.figures import Figure, extract_figures, find_agreements, find_conflicts, group_values
+from presswatch.settings import SEEDS_DIR
+from presswatch.summaries.figures import figures
+from presswatch.summaries.figures.figures import Conflict, Figure, ValueGroup
+from presswatch.summaries.figures.vocabulary import load_vocabulary
 
 SEEDS = Path(__file__).parent / "fixtures" / "summaries" / "seeds"
+VOCABULARY = load_vocabulary(SEEDS_DIR / "vocabulary.yaml")
+Rows = Sequence[tuple[str, str | None, Figure]]
+
+
+def extract_figures(text: str) -> list[Figure]:
+    return figures.extract_figures(text, VOCABULARY)
+
+
+def find_conflicts(rows: Rows, rel_tolerance: float = 0.0) -> list[Conflict]:
+    return figures.find_conflicts(list(rows), VOCABULARY, rel_tolerance)
+
+
+def find_agreements(rows: Rows) -> list[ValueGroup]:
+    return figures.find_agreements(list(rows), VOCABULARY)
+
+
+def group_values(rows: Rows) -> list[ValueGroup]:
+    return figures.group_values(list(rows), VOCABULARY)
 
 
 def only(text: str) -> Figure:

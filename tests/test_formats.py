@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.decoding import decode
-from flows.formats import detect_format, split_front_matter
+from presswatch.extract.decoding import decode
+from presswatch.extract.formats import detect_format, split_front_matter
 
 SEEDS = Path(__file__).parents[1] / "seeds"
 FIXTURES = Path(__file__).parent / "fixtures" / "decoding"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.furniture import clean_paragraphs, line_furniture, parse_attribution
+from presswatch.extract.furniture import clean_paragraphs, line_furniture, parse_attribution
 
 BODY = [
     "本市今天发布新的公共交通优化方案，涉及全市四十余条公交线路的调整，预计下月起陆续实施。",

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.decoding import decode
-from flows.extract import extract_document
-from flows.htmlextract import HtmlExtraction, extract_html
-from flows.records import Article, RawDocument
+from presswatch.extract.decoding import decode
+from presswatch.extract.document import extract_document
+from presswatch.extract.html.main_text import HtmlExtraction, extract_html
+from presswatch.records import Article, RawDocument
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 

@@ -5,9 +5,15 @@ from datetime import UTC, datetime, timedelta, timezone
 import lxml.html
 import pytest
 
-from flows.htmlclean import clean_page, cut_closing_notices, drop_repeated_title, scan, split_table_rows
-from flows.htmlextract import choose, extract_html, unshared_edges
-from flows.htmlmeta import clean_sitename, clean_title, find_authors, find_date
+from presswatch.extract.html.clean import (
+    clean_page,
+    cut_closing_notices,
+    drop_repeated_title,
+    scan,
+    split_table_rows,
+)
+from presswatch.extract.html.main_text import choose, extract_html, unshared_edges
+from presswatch.extract.html.meta import clean_sitename, clean_title, find_authors, find_date
 
 NOW = datetime(2025, 3, 1, 12, 0)
 ARTICLE = (

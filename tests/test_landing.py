@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flows.landing import Known, article_id_for, plan_landing
-from flows.records import Article, RawDocument, Rejection
+from presswatch.records import Article, RawDocument, Rejection
+from presswatch.store.landing import Known, article_id_for, plan_landing
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 

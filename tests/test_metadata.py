@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flows.extract import extract_document
-from flows.metadata import (
+from presswatch.extract.document import extract_document
+from presswatch.extract.metadata import (
     CHINA_OFFSET,
     derive_title,
     detect_language,
@@ -19,7 +19,7 @@ from flows.metadata import (
     split_names,
     to_iso,
 )
-from flows.records import Article, RawDocument
+from presswatch.records import Article, RawDocument
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 BODY = (

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from flows.metric import doc_pr, score, shingles, tokens
+from metric import doc_pr, score, shingles, tokens
 
 
 def test_each_han_character_is_one_token_and_latin_words_stay_whole() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.pipeline import ingest_flow
-from flows.report import write_report
-from flows.summary_flows import summaries_flow
+from flows.ingest import ingest_flow
+from flows.summaries import summaries_flow
+from presswatch.summaries.report.report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.searches import (
+from presswatch.summaries.searches import (
     And,
     Or,
     QuerySyntaxError,
@@ -20,14 +20,14 @@ from flows.searches import (
     parse_query,
     parse_searches,
 )
-from flows.watchlist import to_simplified
+from presswatch.text import normalise_for_match
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 DAY0 = date(2025, 1, 1)
 
 
 def hit(query: str, text: str) -> bool:
-    return matches(parse_query(query), to_simplified(text))
+    return matches(parse_query(query), normalise_for_match(text))
 
 
 @pytest.mark.parametrize(

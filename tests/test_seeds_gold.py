@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from flows.extract import extract_document
-from flows.metadata import to_simplified
-from flows.records import Article, RawDocument
+from presswatch.extract.document import extract_document
+from presswatch.records import Article, RawDocument
+from presswatch.text import to_simplified
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = json.loads((ROOT / "tests" / "fixtures" / "seeds-gold.json").read_text(encoding="utf-8"))["documents"]

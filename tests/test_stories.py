@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from flows import stories
-from flows.stories import (
+from presswatch.summaries import stories
+from presswatch.summaries.stories import (
     StoryAssignment,
     StoryInput,
     group_stories,

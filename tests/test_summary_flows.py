@@ -12,9 +12,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows import warehouse
-from flows.pipeline import ingest_flow
-from flows.summary_flows import summaries_flow
+from flows.ingest import ingest_flow
+from flows.summaries import summaries_flow
+from presswatch.store import db as warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import jieba
 import pytest
 
-from flows.terms import MAX_HAN_TERM, article_terms, segment, stop_words, top_terms
-from flows.watchlist import load_watchlist
+from presswatch.summaries.terms import MAX_HAN_TERM, article_terms, segment, stop_words, top_terms
+from presswatch.summaries.watchlist import load_watchlist
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

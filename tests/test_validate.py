@@ -12,9 +12,8 @@ import opencc
 import pandas as pd
 import pytest
 
-from flows.gxsuites import SuiteFileError, load_suite, read_suite_file, suite_path
-from flows.records import Article
-from flows.validate import (
+from presswatch.records import Article
+from presswatch.validate.frames import (
     ValidationOutcome,
     articles_frame,
     published_fields,
@@ -22,6 +21,7 @@ from flows.validate import (
     validate_articles,
     validate_documents,
 )
+from presswatch.validate.suites import SuiteFileError, load_suite, read_suite_file, suite_path
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -307,7 +307,7 @@ def test_documents_blocked_for_size_format_and_encoding(articles_suite: object) 
             },
         ]
     )
-    outcome = validate_documents(frame)
+    outcome = validate_documents(frame, 5_000_000)  # the shipped default cap
     assert {row: names(issues) for row, issues in outcome.blocked.items()} == {
         sha("empty"): {"not_empty"},
         sha("huge"): {"within_size_cap"},

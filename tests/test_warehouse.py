@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse
-from flows.records import RawDocument, Rejection
+from presswatch.records import RawDocument, Rejection
+from presswatch.store import db as warehouse
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from flows.watchlist import (
+from presswatch.summaries.watchlist import (
     find_mentions,
     jieba_dictionary,
     load_watchlist,
     mentions_per_article,
     parse_watchlist,
-    to_simplified,
 )
+from presswatch.text import normalise_for_match
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -78,9 +78,9 @@ def test_mention_offsets_point_into_the_original_text(watchlist):
     assert [text[m.start : m.end] for m in found] == ["英偉達", "Ｍｅｔａ"]
 
 
-def test_to_simplified_converts_script_width_and_case():
-    assert to_simplified("英偉達ＡＩ與DeepSeek") == "英伟达ai与deepseek"
-    assert to_simplified("英偉達ＡＩ", fold_case=False) == "英伟达AI"
+def test_match_normalisation_converts_script_width_and_case():
+    assert normalise_for_match("英偉達ＡＩ與DeepSeek") == "英伟达ai与deepseek"
+    assert normalise_for_match("英偉達ＡＩ", fold_case=False) == "英伟达AI"
 
 
 def test_seed_004_traditional_china_counts_as_simplified_entity(watchlist):

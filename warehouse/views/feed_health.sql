@@ -2,7 +2,9 @@
 -- the feed keeps answering but has brought nothing new for much longer than usual (more than 3x the
 -- median gap between its polls that found new entries, and at least 12 hours; judged only once
 -- 3 such gaps were seen). Silence is measured up to the last successful answer, not to now, so a
--- feed that was simply not polled for a while is not called silent.
+-- feed that was simply not polled for a while is not called silent. `poll_interval_minutes` is the
+-- adaptive interval (shorter while the feed brings new entries, longer while it does not) and
+-- `next_poll_due_at` when a run will poll it next; `kind` is what the URL serves (rss20, sitemap-news...).
 CREATE OR REPLACE VIEW feed_health AS
 WITH fresh AS (
     SELECT feed_url,
@@ -27,6 +29,7 @@ SELECT
     f.url,
     f.name,
     f.outlet,
+    f.kind,
     f.last_polled_at,
     f.last_success_at,
     f.last_status,
@@ -44,7 +47,10 @@ SELECT
         AND epoch(f.last_success_at - f.last_new_entry_at) / 3600.0 > greatest(3 * g.median_gap_hours, 12),
         false
     ) AS silent,
-    f.consecutive_failures >= 3 AS failing
+    f.consecutive_failures >= 3 AS failing,
+    f.poll_interval_minutes,
+    f.last_polled_at + to_microseconds(CAST(coalesce(f.poll_interval_minutes, 0) * 60e6 AS BIGINT))
+        AS next_poll_due_at
 FROM feeds f
 LEFT JOIN gaps g ON g.feed_url = f.url
 LEFT JOIN polls p ON p.feed_url = f.url;

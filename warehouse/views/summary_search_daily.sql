@@ -1,8 +1,8 @@
--- Matching articles per saved search and publication day (the series spikes are detected on).
+-- Matching articles per saved search and publication day (the series spikes are detected on; kept per
+-- (day, outlet) cell by the summaries run, in search_daily).
 CREATE OR REPLACE VIEW summary_search_daily AS
-SELECT h.search, a.day, count(*) AS matches
-FROM search_hits AS h
-JOIN summary_articles AS a USING (article_id)
-WHERE a.day IS NOT NULL
+SELECT search, day, sum(matches)::BIGINT AS matches
+FROM search_daily
+WHERE day IS NOT NULL
 GROUP BY ALL
-ORDER BY h.search, a.day;
+ORDER BY search, day;

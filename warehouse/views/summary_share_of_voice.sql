@@ -1,9 +1,9 @@
--- Share of voice: each entity's mentions as a share of all watchlist mentions that day.
+-- Share of voice: each entity's mentions as a share of all watchlist mentions that day (from the
+-- per-cell mentions_daily: an article has one outlet, so its articles add up across outlets).
 CREATE OR REPLACE VIEW summary_share_of_voice AS
 WITH per_entity AS (
-    SELECT a.day, m.entity, sum(m.mentions)::BIGINT AS mentions, count(DISTINCT m.article_id) AS articles
-    FROM entity_mentions AS m
-    JOIN summary_articles AS a USING (article_id)
+    SELECT day, entity, sum(mentions)::BIGINT AS mentions, sum(articles)::BIGINT AS articles
+    FROM mentions_daily
     GROUP BY ALL
 )
 SELECT

@@ -1,6 +1,6 @@
--- Volume: articles per publication day, outlet, language and script.
+-- Volume: articles per publication day, outlet, language and script (kept per (day, outlet) cell by the
+-- summaries run, in volume_daily: as of the last run, not of this instant).
 CREATE OR REPLACE VIEW summary_volume AS
-SELECT day, outlet, coalesce(language, '?') AS language, coalesce(script, '?') AS script, count(*) AS articles
-FROM summary_articles
-GROUP BY ALL
+SELECT day, outlet, language, script, articles
+FROM volume_daily
 ORDER BY day NULLS LAST, outlet, language, script;

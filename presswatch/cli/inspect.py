@@ -1,0 +1,117 @@
+"""Commands that read: extraction of files without a warehouse, SQL, feed health, the HTML report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from presswatch.cli.output import DbOption, console, err, table
+from presswatch.settings import load_settings
+
+app = typer.Typer()
+
+JSONL_KEYS = (
+    "source", "title", "title_derived", "text", "published_at", "authors",
+    "outlet", "platform", "url", "language", "script",
+)  # fmt: skip
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders to extract")],
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="one JSON object per input, one per line")] = False,
+) -> None:
+    """Extraction only, no warehouse."""
+    from presswatch.extract.pool import extract_one
+    from presswatch.ingest.sources import discover_files, read_file
+    from presswatch.records import Article
+
+    files = [f for p in paths for f in (discover_files(p) if p.is_dir() else [p])]
+    failed = 0
+    for path in files:
+        try:
+            raw = read_file(path)
+        except OSError as exc:
+            record: dict[str, Any] = dict.fromkeys(JSONL_KEYS) | {
+                "source": str(path),
+                "error": str(exc),
+                "stage": "read",
+            }
+            failed += 1
+        else:
+            result = extract_one(raw, load_settings().max_input_bytes)
+            if isinstance(result, Article):
+                record = {k: getattr(result, k) for k in JSONL_KEYS} | {"source": str(path)}
+                record |= {
+                    "provenance": result.provenance,
+                    "encoding": result.encoding,
+                    "format": result.format,
+                }
+            else:
+                record = dict.fromkeys(JSONL_KEYS) | {
+                    "source": str(path), "error": "; ".join(result.reasons), "stage": result.stage,
+                }  # fmt: skip
+                failed += 1
+        if jsonl:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            console.rule(str(path))
+            for key, value in record.items():
+                if key != "text":
+                    console.print(f"[bold]{key}[/]: {value}")
+            console.print((record.get("text") or "")[:600])
+    raise typer.Exit(1 if failed and failed == len(files) else 0)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run, read-only")],
+    db: DbOption = None,
+    json_out: Annotated[bool, typer.Option("--json", help="rows as JSON lines")] = False,
+) -> None:
+    """A read-only query against the warehouse, printed as a table."""
+    import duckdb
+
+    from presswatch.store.db import read_only_query
+
+    path = db or load_settings().db_path
+    if not Path(path).exists():
+        err.print(f"no warehouse at {path}: run `presswatch run` first")
+        raise typer.Exit(2)
+    try:
+        columns, rows = read_only_query(path, query)
+    except duckdb.Error as exc:
+        err.print(f"query failed: {exc}")
+        raise typer.Exit(1) from exc
+    if json_out:
+        for row in rows:
+            sys.stdout.write(
+                json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, default=str) + "\n"
+            )
+    else:
+        console.print(table(f"{len(rows)} row(s)", columns, rows))
+
+
+@app.command()
+def feeds(db: DbOption = None) -> None:
+    """Per-feed health: last success, last error, consecutive failures, new entries, silent feeds."""
+    from presswatch.store.db import read_only_query
+
+    columns, rows = read_only_query(db or load_settings().db_path, "SELECT * FROM feed_health")
+    console.print(table("Feed health", columns, rows))
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write")] = Path("presswatch-report.html"),
+    db: DbOption = None,
+) -> None:
+    """Write a static HTML report: volume, share of voice, stories, the figures ledger, open alerts."""
+    from presswatch.summaries.report.report import write_report
+
+    path = write_report(db or load_settings().db_path, out)
+    console.print(f"report written to {path}")

@@ -1,0 +1,126 @@
+"""Commands that run the Prefect flows: the same flows that prefect.yaml deploys, loaded from flows/."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from presswatch.cli.output import DbOption, console, summaries_table, table
+from presswatch.settings import PROJECT_ROOT
+
+app = typer.Typer()
+
+# The flows the commands run, by entrypoint as in prefect.yaml (tests check the two agree).
+ENTRYPOINTS = {
+    "ingest": "flows/ingest.py:ingest_flow",
+    "summaries": "flows/summaries.py:summaries_flow",
+    "reprocess": "flows/reprocess.py:reprocess_flow",
+}
+
+
+def load_flow(name: str) -> Any:
+    """The flow object behind an entrypoint, imported from this project's folder (as `prefect deploy` does).
+
+    The project folder goes first on sys.path, so a `flows/` folder in the user's working directory cannot
+    shadow the project's.
+    """
+    path, _, attr = ENTRYPOINTS[name].partition(":")
+    root = str(PROJECT_ROOT)
+    if sys.path[:1] != [root]:
+        sys.path.insert(0, root)
+    module = importlib.import_module(str(Path(path).with_suffix("")).replace("/", "."))
+    return getattr(module, attr)
+
+
+@app.command()
+def run(
+    seeds: Annotated[
+        Path | None, typer.Option("--seeds", help="folder of input files (default: seeds/)")
+    ] = None,
+    db: DbOption = None,
+    feed: Annotated[
+        list[str] | None, typer.Option("--feed", help="an RSS/Atom feed URL to poll (repeatable)")
+    ] = None,
+    no_feeds: Annotated[bool, typer.Option("--no-feeds", help="skip the feeds in seeds/feeds.yaml")] = False,
+    no_summaries: Annotated[
+        bool, typer.Option("--no-summaries", help="land only; skip the summary flows")
+    ] = False,
+    batch_size: Annotated[int | None, typer.Option(help="documents per Prefect task")] = None,
+    workers: Annotated[int | None, typer.Option(help="extraction processes")] = None,
+) -> None:
+    """One Prefect flow run of the whole pipeline: discover, read, extract, validate, land, summarize."""
+    ingest_flow = load_flow("ingest")
+
+    summary = ingest_flow(
+        seeds_dir=str(seeds) if seeds else None,
+        db_path=str(db) if db else None,
+        feeds=feed or None,
+        include_feeds=not no_feeds or bool(feed),
+        summarize=not no_summaries,
+        batch_size=batch_size,
+        workers=workers,
+    )
+    c = summary.counts
+    console.print(
+        f"[bold]inputs seen {c['inputs_seen']}[/]: {c['landed']} new articles, "
+        f"{c['duplicates']} duplicates, {c['quarantined']} quarantined  (warehouse {summary.db_path})"
+    )
+    quarantined = [(s, d) for s, o, d in summary.outcomes if o == "quarantined"]
+    if quarantined:
+        console.print(table("Quarantined", ["input", "reason"], quarantined))
+    if summary.feeds:
+        console.print(table("Feeds polled", ["feed", "status", "new entries", "error"], summary.feeds))
+    console.print(table("Articles per outlet", ["outlet", "articles"], summary.per_outlet))
+    if summary.summaries:
+        console.print(summaries_table(summary.summaries))
+    console.print(
+        table(
+            "Articles per day and outlet",
+            ["day", "outlet", "articles"],
+            [(d or "(undated)", o, n) for d, o, n in summary.per_day_outlet],
+        )
+    )
+
+
+@app.command()
+def reprocess(
+    db: DbOption = None,
+    limit: Annotated[int | None, typer.Option(help="at most this many quarantined documents")] = None,
+) -> None:
+    """Re-run extraction and validation on quarantined documents (after a rule or extractor fix)."""
+    reprocess_flow = load_flow("reprocess")
+
+    summary = reprocess_flow(db_path=str(db) if db else None, limit=limit)
+    c = summary.counts
+    console.print(
+        f"[bold]re-processed {c['inputs_seen']}[/]: {c['landed']} released to articles, "
+        f"{c['duplicates']} duplicates of known articles, {c['quarantined']} still quarantined"
+    )
+    still = [(s, d) for s, o, d in summary.outcomes if o == "quarantined"]
+    if still:
+        console.print(table("Still quarantined", ["input", "reason"], still))
+
+
+@app.command()
+def summarize(db: DbOption = None) -> None:
+    """Bring the summary tables up to date: volume, watchlist, terms, stories, figures, alerts."""
+    summaries_flow = load_flow("summaries")
+
+    console.print(summaries_table(summaries_flow(db_path=str(db) if db else None)))
+
+
+@app.command()
+def serve(
+    port: Annotated[
+        int, typer.Option(help="port of the local Prefect server started when none is configured")
+    ] = 4200,
+    limit: Annotated[int, typer.Option(help="flow runs at once in this process")] = 2,
+) -> None:
+    """Run every deployment in prefect.yaml on its schedule from this one process (Ctrl-C stops)."""
+    from flows.serve import serve_all
+
+    serve_all(port=port, limit=limit)

@@ -1,0 +1,89 @@
+"""Typed records passed between pipeline stages.
+
+discover/fetch -> RawDocument -> extract -> Article | Rejection -> validate -> land.
+Plain dataclasses: no Prefect, no DuckDB, picklable for process pools.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """One input exactly as received, before any decoding."""
+
+    source: str  # the path or URL as given
+    data: bytes
+    kind: str = "file"  # "file" | "feed-entry"
+    url: str | None = None  # where it came from, when known (feed link, final URL after redirects)
+    http_charset: str | None = None  # charset from a Content-Type header, when fetched
+    # Feed entry fields (title, published, author, summary, content, feed outlet...) that may fill gaps.
+    hints: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return sha256_hex(self.data)
+
+
+@dataclass
+class Article:
+    """What extraction produced for one document: the article body plus metadata and its provenance."""
+
+    source: str
+    doc_sha256: str
+    format: str  # "markdown" | "html" | "text"
+    encoding: str
+    title: str | None
+    title_derived: bool
+    text: str
+    published_at: str | None  # ISO 8601 local time, with offset when known
+    authors: list[str] | None
+    outlet: str | None
+    platform: str | None
+    url: str | None
+    language: str | None
+    script: str | None  # "Hans" | "Hant" for Chinese, None otherwise
+    # field name -> where its value came from ("front-matter", "attribution-line", "trafilatura", ...)
+    provenance: dict[str, str] = field(default_factory=dict)
+    # lines recognised as furniture but worth keeping (来源, 责编, 原标题 ...), as "kind: value"
+    attributions: list[str] = field(default_factory=list)
+    extractor_version: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Rejection:
+    """An input that could not become an article, with the stage and the reasons why."""
+
+    source: str
+    doc_sha256: str
+    stage: str  # "read" | "decode" | "extract" | "validate"
+    reasons: list[str]
+    observed: dict[str, Any] = field(default_factory=dict)
+
+
+COUNT_KEYS = ("inputs_seen", "landed", "duplicates", "quarantined")
+OUTCOME_COUNTER = {"landed": "landed", "duplicate": "duplicates", "quarantined": "quarantined"}
+
+
+@dataclass
+class RunSummary:
+    """What one ingest or reprocess run did: its counts, per-input outcomes, feed polls and summaries."""
+
+    flow_run_id: str
+    db_path: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    per_outlet: list[tuple[str, int]] = field(default_factory=list)
+    per_day_outlet: list[tuple[Any, ...]] = field(default_factory=list)
+    outcomes: list[tuple[str, str, str]] = field(default_factory=list)  # (source, outcome, detail)
+    feeds: list[tuple[str, str, int, str | None]] = field(default_factory=list)  # (feed, status, new, error)
+    summaries: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,341 @@
+"""The DuckDB warehouse: connections, migrations, views, and the writes of one batch.
+
+SQL lives in warehouse/ as files; this module only runs it. Every value is bound, never formatted in.
+DuckDB allows one writing process per file: connections are short (one batch, one transaction) and
+retried while another process holds the lock, so a second run waits instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from presswatch.records import Article, RawDocument, Rejection
+from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S, SQL_DIR, Settings
+from presswatch.store.landing import Known, LandingPlan, article_id_for, plan_landing, story_key_for
+
+
+class WarehouseLocked(RuntimeError):
+    pass
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    msg = str(exc)
+    return "lock" in msg.lower() and ("Conflicting lock" in msg or "Could not set lock" in msg)
+
+
+def open_connection(
+    db_path: str | Path, *, read_only: bool = False, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting (with backoff) while another process holds its lock."""
+    path = Path(db_path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                if _is_lock_error(exc):
+                    raise WarehouseLocked(f"{path} is locked by another process: {exc}") from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+@contextmanager
+def connection(
+    db_path: str | Path, *, read_only: bool = False, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = open_connection(db_path, read_only=read_only, timeout_s=timeout_s)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def connect(
+    settings: Settings, *, read_only: bool = False
+) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """A connection to the run's warehouse, waiting for another process's lock as long as the settings say."""
+    return connection(settings.db_path, read_only=read_only, timeout_s=settings.lock_timeout_s)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT, rolled back on any error: what is written inside lands wholly or not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a DataFrame's rows into `table`, by column name, in one statement."""
+    if frame.empty:
+        return
+    cols = ", ".join(frame.columns)
+    con.register("insert_rows", frame)
+    try:
+        # Table and column names come from this package, never from input: only values are data.
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM insert_rows")
+    finally:
+        con.unregister("insert_rows")
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Apply numbered migrations not yet recorded, each in its own transaction. Returns those applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL,"
+        " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    applied = {
+        row[0]: row[1] for row in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()
+    }
+    done: list[str] = []
+    for path in sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
+        version = int(path.name[:3])
+        sql = path.read_text(encoding="utf-8")
+        checksum = hashlib.sha256(sql.encode("utf-8")).hexdigest()
+        if version in applied:
+            if applied[version] != checksum:
+                # An applied migration must never change: a new numbered file is the way forward.
+                raise RuntimeError(f"migration {path.name} was edited after it was applied")
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                [version, path.name, checksum],
+            )
+        done.append(path.name)
+    return done
+
+
+def refresh_views(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Re-create every view. Views may build on each other, so retry failures until no progress."""
+    pending = sorted((sql_dir / "views").glob("*.sql"))
+    created: list[str] = []
+    while pending:
+        failed: list[Path] = []
+        errors: dict[str, str] = {}
+        for path in pending:
+            try:
+                con.execute(path.read_text(encoding="utf-8"))
+                created.append(path.stem)
+            except duckdb.Error as exc:
+                failed.append(path)
+                errors[path.name] = str(exc)
+        if len(failed) == len(pending):
+            raise RuntimeError(f"views could not be created: {errors}")
+        pending = failed
+    return created
+
+
+def prepare(db_path: str | Path) -> None:
+    with connection(db_path) as con:
+        migrate(con)
+        refresh_views(con)
+
+
+def known_for(con: duckdb.DuckDBPyConnection, shas: Sequence[str]) -> Known:
+    """What the warehouse already holds for these documents (one query per table, not per document)."""
+    if not shas:
+        return Known()
+    docs = con.execute(
+        "SELECT d.doc_sha256, d.source, a.article_id FROM documents d"
+        " LEFT JOIN articles a USING (doc_sha256) WHERE d.doc_sha256 IN (SELECT unnest(?))",
+        [list(shas)],
+    ).fetchall()
+    dups = con.execute(
+        "SELECT doc_sha256, source FROM duplicates WHERE doc_sha256 IN (SELECT unnest(?))", [list(shas)]
+    ).fetchall()
+    return Known(
+        documents={sha: (src, art) for sha, src, art in docs},
+        duplicate_sources={(sha, src) for sha, src in dups},
+    )
+
+
+def articles_known(
+    con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], story_keys: Sequence[str]
+) -> tuple[set[str], dict[str, tuple[str, int]]]:
+    existing = {
+        r[0]
+        for r in con.execute(
+            "SELECT article_id FROM articles WHERE article_id IN (SELECT unnest(?))", [list(article_ids)]
+        ).fetchall()
+    }
+    latest = {
+        key: (aid, ver)
+        for key, aid, ver in con.execute(
+            "SELECT story_key, article_id, version FROM articles WHERE story_key IN (SELECT unnest(?))"
+            " QUALIFY row_number() OVER (PARTITION BY story_key ORDER BY version DESC) = 1",
+            [list(story_keys)],
+        ).fetchall()
+    }
+    return existing, latest
+
+
+_JSON_COLUMNS = {"provenance", "warnings", "reasons", "observed"}
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for col in _JSON_COLUMNS & set(frame.columns):
+        frame[col] = [json.dumps(v, ensure_ascii=False, default=str) for v in frame[col]]
+    return frame
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        insert_frame(con, table, _frame(rows))
+
+
+def land_batch(
+    con: duckdb.DuckDBPyConnection,
+    raws: list[RawDocument],
+    results: dict[str, Article | Rejection],
+    **plan_kwargs: Any,
+) -> LandingPlan:
+    """Decide and write one batch in one transaction: a crash leaves the batch wholly in or wholly out.
+
+    What is already known is read inside the same transaction, so a document landed meanwhile by
+    another run is counted as a duplicate here rather than inserted twice.
+    """
+    with transaction(con):
+        known = known_for(con, [r.sha256 for r in raws])
+        articles = [r for r in results.values() if isinstance(r, Article)]
+        existing, latest = articles_known(
+            con, [article_id_for(a.text) for a in articles], [story_key_for(a) for a in articles]
+        )
+        known = Known(known.documents, known.duplicate_sources, existing, latest)
+        plan = plan_landing(raws, results, known, **plan_kwargs)
+        _insert(con, "documents", plan.documents)
+        _insert(con, "articles", plan.articles)
+        _insert(con, "duplicates", plan.duplicates)
+        _insert(con, "quarantine", plan.quarantine)
+    return plan
+
+
+def start_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, flow_name: str, params: dict[str, Any], now: datetime
+) -> None:
+    con.execute(
+        "INSERT INTO runs (flow_run_id, flow_name, started_at, status, parameters) VALUES (?, ?, ?, 'running', ?)"
+        " ON CONFLICT (flow_run_id) DO UPDATE SET status = 'running'",
+        [run_id, flow_name, now, json.dumps(params, default=str)],
+    )
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, int], status: str, now: datetime
+) -> None:
+    con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, inputs_seen = ?, landed = ?, duplicates = ?, quarantined = ?"
+        " WHERE flow_run_id = ?",
+        [
+            now,
+            status,
+            counts["inputs_seen"],
+            counts["landed"],
+            counts["duplicates"],
+            counts["quarantined"],
+            run_id,
+        ],
+    )
+
+
+def fetch_frame(db_path: str | Path, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+    with connection(db_path, read_only=True) as con:
+        return con.execute(sql, params or []).df()
+
+
+def read_only_query(db_path: str | Path, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """For analysts: the connection is read-only, so a query cannot change the warehouse."""
+    with connection(db_path, read_only=True) as con:
+        cur = con.execute(sql)
+        columns = [d[0] for d in cur.description] if cur.description else []
+        return columns, cur.fetchall()
+
+
+def record_validation(
+    con: duckdb.DuckDBPyConnection, run_id: str, rows: list[dict[str, Any]], now: datetime
+) -> None:
+    if not rows:
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "flow_run_id": run_id,
+                "validated_at": now,
+                "suite": r["suite"],
+                "expectation": r["expectation"],
+                "column_name": r.get("column"),
+                "severity": r["severity"],
+                "success": bool(r["success"]),
+                "unexpected_count": int(r["unexpected_count"]),
+                "element_count": int(r["element_count"]),
+            }
+            for r in rows
+        ]
+    )
+    insert_frame(con, "validation_results", frame)
+
+
+def open_quarantine_documents(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[RawDocument]:
+    """Quarantined inputs whose raw bytes are kept, for re-processing after a rule or extractor fix."""
+    rows = con.execute(
+        "SELECT DISTINCT q.doc_sha256, d.source, d.raw, d.kind, d.url FROM quarantine q"
+        " JOIN documents d USING (doc_sha256) WHERE q.released_at IS NULL AND d.raw IS NOT NULL"
+        " ORDER BY d.source LIMIT ?",
+        [limit if limit is not None else 2**62],
+    ).fetchall()
+    return [RawDocument(source=src, data=bytes(raw), kind=kind, url=url) for _, src, raw, kind, url in rows]
+
+
+def release_batch(
+    con: duckdb.DuckDBPyConnection,
+    raws: list[RawDocument],
+    results: dict[str, Article | Rejection],
+    **plan_kwargs: Any,
+) -> LandingPlan:
+    """Land re-processed quarantine documents that now pass; their quarantine rows stay, marked released.
+
+    The same landing rules apply as for new input (a body already known is a duplicate, a story key already
+    known gets a new version). Documents are already stored, and what still fails keeps its original
+    quarantine row, so only articles, duplicates and the release marks are written.
+    """
+    with transaction(con):
+        articles = [r for r in results.values() if isinstance(r, Article)]
+        existing, latest = articles_known(
+            con, [article_id_for(a.text) for a in articles], [story_key_for(a) for a in articles]
+        )
+        plan = plan_landing(raws, results, Known(articles=existing, latest=latest), **plan_kwargs)
+        _insert(con, "articles", plan.articles)
+        _insert(con, "duplicates", plan.duplicates)
+        released = [(a["doc_sha256"], a["article_id"]) for a in plan.articles]
+        released += [(d["doc_sha256"], d["duplicate_of"]) for d in plan.duplicates]
+        if released:
+            con.execute(
+                "UPDATE quarantine AS q SET released_at = ?, released_to = r.article_id"
+                " FROM (SELECT unnest(?) AS doc_sha256, unnest(?) AS article_id) AS r"
+                " WHERE q.doc_sha256 = r.doc_sha256 AND q.released_at IS NULL",
+                [plan_kwargs["now"], [sha for sha, _ in released], [aid for _, aid in released]],
+            )
+    return plan

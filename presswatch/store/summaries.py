@@ -1,0 +1,176 @@
+"""The summaries' reads and writes in the DuckDB warehouse, and the steps that run them. No Prefect.
+
+Per-article analyses are incremental: each article is analysed once per step fingerprint, in chunks,
+each chunk read and written in its own short connection (another process may be landing articles
+meanwhile) and written in one transaction. Aggregates follow the articles that changed since their
+last update (summaries_incremental.py: volume, mentions, top terms, search matches per (day, outlet) cell;
+stories_index.py: stories through a persistent LSH band index; summaries_keyed.py: the figures ledger per
+(quantity, unit) block, spikes and alerts), or are rebuilt whole after a rule change or on request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S
+from presswatch.store import db as warehouse
+from presswatch.store import summaries_incremental as incremental
+from presswatch.store.db import transaction
+from presswatch.store.stories_index import update_stories
+from presswatch.store.summaries_keyed import update_ledger, update_searches
+from presswatch.summaries import analyses as summaries
+from presswatch.summaries.figures.vocabulary import Vocabulary
+from presswatch.summaries.searches import SavedSearch
+
+STEP_TABLES = {
+    "mentions": "entity_mentions",
+    "terms": "article_terms",
+    "figures": "figures",
+    "signatures": "article_signatures",
+    "searches": "search_hits",
+}
+CHUNK_SIZE = 2000
+
+
+@dataclass
+class StepResult:
+    step: str
+    analysed: int = 0
+    reset: bool = False
+    seconds: float = 0.0
+
+
+def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
+    # fetchall, not fetchone: DuckDB 2.0 refuses further work on a connection with an unfinished result.
+    return con.execute(sql, list(params)).fetchall()[0]
+
+
+def _write_frame(con: duckdb.DuckDBPyConnection, table: str, columns: summaries.Columns) -> None:
+    warehouse.insert_frame(con, table, pd.DataFrame(columns))
+
+
+# ---- per-article analyses ---------------------------------------------------------------------------------
+
+
+def sync_fingerprint(con: duckdb.DuckDBPyConnection, step: str, fingerprint: str, now: datetime) -> bool:
+    """Forget a step's results when its rules changed. Returns True when they were reset."""
+    found = con.execute("SELECT fingerprint FROM summary_state WHERE step = ?", [step]).fetchall()
+    row = found[0] if found else None
+    if row is not None and row[0] == fingerprint:
+        return False
+    with transaction(con):
+        con.execute(f"DELETE FROM {STEP_TABLES[step]}")
+        con.execute("DELETE FROM summary_analysed WHERE step = ?", [step])
+        con.execute(
+            "INSERT INTO summary_state (step, fingerprint, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (step) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
+            [step, fingerprint, now],
+        )
+    return row is not None
+
+
+def pending_ids(con: duckdb.DuckDBPyConnection, step: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT a.article_id FROM summary_articles a WHERE NOT EXISTS ("
+            " SELECT 1 FROM summary_analysed s WHERE s.step = ? AND s.article_id = a.article_id)"
+            " ORDER BY a.article_id",
+            [step],
+        ).fetchall()
+    ]
+
+
+def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[dict[str, Any]]:
+    return _rows(
+        con.execute(
+            "SELECT article_id, title, text, coalesce(outlet, platform, '(unknown)') AS outlet FROM articles"
+            " WHERE article_id IN (SELECT unnest(?)) ORDER BY article_id",
+            [list(ids)],
+        )
+    )
+
+
+def write_analysis(
+    con: duckdb.DuckDBPyConnection, step: str, ids: Sequence[str], columns: summaries.Columns
+) -> None:
+    """One chunk's results and its 'analysed' marks, together: a chunk is wholly done or not at all."""
+    table = STEP_TABLES[step]
+    with transaction(con):
+        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))", [list(ids)])
+        _write_frame(con, table, columns)
+        con.execute(
+            "DELETE FROM summary_analysed WHERE step = ? AND article_id IN (SELECT unnest(?))",
+            [step, list(ids)],
+        )
+        con.execute("INSERT INTO summary_analysed SELECT ?, unnest(?)", [step, list(ids)])
+
+
+def analyse_pending(
+    db_path: str,
+    step: str,
+    config: summaries.AnalysisConfig,
+    *,
+    timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+    workers: int,
+    now: datetime,
+    chunk_size: int = CHUNK_SIZE,
+) -> StepResult:
+    started = time.perf_counter()
+    with warehouse.connection(db_path, timeout_s=timeout_s) as con:
+        reset = sync_fingerprint(con, step, summaries.fingerprint(step, config), now)
+        ids = pending_ids(con, step)
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        with warehouse.connection(db_path, timeout_s=timeout_s) as con:
+            articles = read_articles(con, chunk)
+        columns = summaries.analyse_many(step, articles, config, workers)
+        with warehouse.connection(db_path, timeout_s=timeout_s) as con:
+            write_analysis(con, step, chunk, columns)
+    return StepResult(step, len(ids), reset, time.perf_counter() - started)
+
+
+# ---- aggregates ------------------------------------------------------------------------------------------
+
+
+def update_aggregate(
+    con: duckdb.DuckDBPyConnection,
+    aggregate: str,
+    now: datetime,
+    *,
+    rebuild: bool = False,
+    vocabulary: Vocabulary | None = None,
+    searches: Sequence[SavedSearch] = (),
+    run_id: str = "",
+) -> dict[str, Any]:
+    """Bring one aggregate up to date: the keys touched since its last update, or all of them when its
+    analyses' fingerprint changed, on its first run, or with rebuild=True. Returns what it did."""
+    plan = incremental.plan(con, aggregate, rebuild)
+    result: dict[str, Any] = {"mode": "full" if plan.full else "incremental"}
+    if aggregate == "stories":
+        result |= update_stories(con, plan, now)  # marks itself applied, in its own transaction
+        if plan.full:
+            incremental.forget(con, "ledger")  # every story id may have changed: the ledger counts stories
+    else:
+        if aggregate == "ledger":
+            assert vocabulary is not None, "the ledger needs the figures vocabulary"
+            result |= update_ledger(con, plan, vocabulary)
+        elif aggregate == "searches":
+            result["new_alerts"] = update_searches(con, plan, searches, now, run_id)
+        else:
+            result["cells"] = incremental.update_cells(con, aggregate, plan, top=summaries.TOP_TERMS)
+        incremental.mark_applied(con, plan, now)
+    incremental.prune_changes(con)
+    return result

@@ -1,0 +1,247 @@
+"""Per-article analyses behind the summaries, and the frames the summary tables are built from.
+
+Each analysis step reads articles (dicts with article_id, title, text, outlet) and returns rows for one
+table, as a column dict ready for a DataFrame. Every step has a fingerprint of its rules (the config file
+it reads and the source of the modules that compute it): an article is analysed once per fingerprint,
+and a changed watchlist or extractor re-analyses everything once. Large batches are spread over a
+process pool: the analyses are pure Python (jieba, regexes) and hold the GIL.
+
+Plain functions: no Prefect, no DuckDB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from presswatch.settings import SEEDS_DIR, Settings
+from presswatch.summaries.searches import DEFAULT_SEARCHES, SavedSearch, load_searches, search_hits
+from presswatch.summaries.stories import StoryAssignment, StoryInput, minhash_signature
+from presswatch.summaries.terms import article_terms
+from presswatch.summaries.watchlist import DEFAULT_WATCHLIST, Watchlist, load_watchlist, mentions_per_article
+from presswatch.workpool import get_pool
+from presswatch.workpool import (
+    shutdown_pool as shutdown_pool,  # re-exported for callers that time cold starts
+)
+
+STEPS = ("mentions", "terms", "figures", "signatures", "searches")
+TERMS_PER_ARTICLE = 30  # per-article top terms kept: full counters would be ~400 rows per article
+TOP_TERMS = 20  # terms kept per day and outlet
+MIN_ARTICLES_PER_WORKER = 50  # below this a process pool costs more (spawn + jieba load) than it saves
+
+# What each step's results depend on besides its config file: a change in these modules re-analyses.
+_STEP_MODULES = {
+    "mentions": ("presswatch.summaries.watchlist",),
+    "terms": ("presswatch.summaries.terms", "presswatch.summaries.watchlist"),
+    "figures": (
+        "presswatch.summaries.figures.figures",
+        "presswatch.summaries.figures.quantities",
+        "presswatch.summaries.figures.vocabulary",
+        "presswatch.summaries.stories",
+    ),
+    "signatures": ("presswatch.summaries.stories",),
+    "searches": ("presswatch.summaries.searches", "presswatch.summaries.watchlist"),
+}
+
+DEFAULT_VOCABULARY = SEEDS_DIR / "vocabulary.yaml"
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """The subject files the per-article analyses read (paths as strings: sent to worker processes)."""
+
+    watchlist_path: str = str(DEFAULT_WATCHLIST)
+    searches_path: str = str(DEFAULT_SEARCHES)
+    vocabulary_path: str = str(DEFAULT_VOCABULARY)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AnalysisConfig:
+        return cls(
+            watchlist_path=str(settings.watchlist_path),
+            searches_path=str(settings.searches_path),
+            vocabulary_path=str(settings.vocabulary_path),
+        )
+
+    def config_file(self, step: str) -> str | None:
+        return {
+            "mentions": self.watchlist_path,
+            "terms": self.watchlist_path,
+            "searches": self.searches_path,
+            "figures": self.vocabulary_path,
+        }.get(step)
+
+
+def fingerprint(step: str, config: AnalysisConfig) -> str:
+    digest = hashlib.sha256(f"{step}|{TERMS_PER_ARTICLE}".encode())
+    config_file = config.config_file(step)
+    if config_file:
+        digest.update(Path(config_file).read_bytes())
+    for module in _STEP_MODULES[step]:
+        spec = importlib.util.find_spec(module)
+        if spec and spec.origin:
+            digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)
+def _watchlist(path: str) -> Watchlist:
+    return load_watchlist(path)
+
+
+@lru_cache(maxsize=4)
+def _searches(path: str) -> tuple[SavedSearch, ...]:
+    return tuple(load_searches(path))
+
+
+def _body(article: dict[str, Any]) -> str:
+    return "\n".join(p for p in (article.get("title"), article.get("text")) if p)
+
+
+Columns = dict[str, list[Any]]
+
+
+def mention_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    watchlist = _watchlist(config.watchlist_path)
+    types = {e.name: e.type for e in watchlist.entities}
+    rows = mentions_per_article(watchlist, articles)
+    return {
+        "article_id": [r[0] for r in rows],
+        "entity": [r[1] for r in rows],
+        "entity_type": [types.get(r[1], "org") for r in rows],
+        "mentions": [r[2] for r in rows],
+    }
+
+
+def term_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    watchlist = _watchlist(config.watchlist_path)
+    out: Columns = {"article_id": [], "term": [], "n": []}
+    for article in articles:
+        counts = article_terms(_body(article), watchlist)
+        for term, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_PER_ARTICLE]:
+            out["article_id"].append(article["article_id"])
+            out["term"].append(term)
+            out["n"].append(n)
+    return out
+
+
+FIGURE_COLUMNS = ("value", "unit", "quantity", "subject", "approx", "qualifier", "raw", "sentence", "start")
+
+
+def figure_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    from presswatch.summaries.figures.figures import extract_figures
+    from presswatch.summaries.figures.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary(config.vocabulary_path)  # cached per file: workers read it once
+    out: Columns = {k: [] for k in ("article_id", "outlet", *FIGURE_COLUMNS)}
+    for article in articles:
+        for figure in extract_figures(article.get("text") or "", vocabulary):
+            out["article_id"].append(article["article_id"])
+            out["outlet"].append(article.get("outlet"))
+            for key in FIGURE_COLUMNS:
+                out[key].append(getattr(figure, key))
+    return out
+
+
+def signature_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    return {
+        "article_id": [a["article_id"] for a in articles],
+        "signature": [minhash_signature(a.get("text") or "").tobytes() for a in articles],
+    }
+
+
+def search_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    hits = search_hits(_searches(config.searches_path), articles)
+    return {"search": [h[0] for h in hits], "article_id": [h[1] for h in hits]}
+
+
+ANALYSES: dict[str, Callable[[Sequence[dict[str, Any]], AnalysisConfig], Columns]] = {
+    "mentions": mention_rows,
+    "terms": term_rows,
+    "figures": figure_rows,
+    "signatures": signature_rows,
+    "searches": search_rows,
+}
+
+
+def analyse(step: str, articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
+    return ANALYSES[step](articles, config)
+
+
+_WARM_UP = {
+    "article_id": "warm-up",
+    "title": "DeepSeek",
+    "text": "英伟达股价下跌17%，市值蒸发5890亿美元。",
+    "outlet": None,
+}
+
+
+def _warm(config: AnalysisConfig) -> None:
+    for step in STEPS:
+        analyse(step, [_WARM_UP], config)
+
+
+def warm_pool(workers: int, config: AnalysisConfig) -> None:
+    """Start the workers and load their dictionaries (jieba, watchlist) now, e.g. before timing them."""
+    if workers > 1:
+        list(get_pool(workers).map(_warm, [config] * workers * 2))
+    _warm(config)
+
+
+def _merge(parts: Iterable[Columns]) -> Columns:
+    merged: Columns = {}
+    for part in parts:
+        for key, values in part.items():
+            merged.setdefault(key, []).extend(values)
+    return merged
+
+
+def analyse_many(
+    step: str, articles: Sequence[dict[str, Any]], config: AnalysisConfig, workers: int
+) -> Columns:
+    """analyse() over a batch, across `workers` processes when the batch is big enough to pay for them."""
+    if workers <= 1 or len(articles) < MIN_ARTICLES_PER_WORKER * 2:
+        return analyse(step, articles, config)
+    size = math.ceil(len(articles) / (workers * 4))
+    slices = [list(articles[i : i + size]) for i in range(0, len(articles), size)]
+    pool = get_pool(workers)
+    return _merge(pool.map(analyse, [step] * len(slices), slices, [config] * len(slices)))
+
+
+# ---- stories ---------------------------------------------------------------------------------------------
+
+
+def story_inputs(rows: Iterable[dict[str, Any]]) -> list[StoryInput]:
+    """StoryInputs without text: grouping works on stored signatures, so texts need not be held in memory."""
+    return [
+        StoryInput(
+            article_id=r["article_id"],
+            outlet=r.get("outlet"),
+            title=r.get("title"),
+            text="",
+            published_at=r.get("published_at"),
+            attributions=tuple(r.get("attributions") or ()),
+        )
+        for r in rows
+    ]
+
+
+def signatures_by_id(article_ids: Sequence[str], blobs: Sequence[bytes]) -> dict[str, np.ndarray]:
+    return {aid: np.frombuffer(blob, dtype=np.uint32) for aid, blob in zip(article_ids, blobs, strict=True)}
+
+
+def member_rows(assignments: Iterable[StoryAssignment]) -> Columns:
+    out: Columns = {
+        k: [] for k in ("story_id", "article_id", "similarity", "original_article_id", "link_reason")
+    }
+    for a in assignments:
+        for key in out:
+            out[key].append(getattr(a, key))
+    return out

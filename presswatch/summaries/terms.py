@@ -1,0 +1,121 @@
+"""Top terms of articles: jieba segmentation on simplified text, minus stop words, numbers and fragments.
+
+Watchlist names go into jieba's dictionary so 深度求索 or 梁文锋 stay whole. Stop words come from
+stopwords-iso (the `stopwordsiso` package, Chinese and English lists) plus a short list of reporting
+words every Chinese news story is full of. Plain functions: no Prefect, no DuckDB.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+import jieba
+import stopwordsiso
+
+from presswatch.summaries.watchlist import Watchlist, default_watchlist, jieba_dictionary
+from presswatch.text import HAN as _HAN
+from presswatch.text import normalise_for_match
+
+MAX_HAN_TERM = 12  # longer Han tokens are glued phrases or sentences, not terms
+# Frequency for watchlist words in jieba's dictionary: high enough to beat any split of the name.
+USER_WORD_FREQ = 100_000
+
+# Reporting verbs, time adverbs and connectives that fill any Chinese news copy; stopwords-iso, a general
+# list, lacks them, and they would otherwise top every day's terms.
+NEWS_FILLER = frozenset(
+    [
+        "表示", "认为", "指出", "称", "说", "报道", "据悉", "介绍", "透露", "强调", "提到", "显示", "发现", "进行",
+        "已经", "没有", "目前", "此前", "日前", "近日", "当地时间", "今年", "去年", "明年", "今天", "昨天", "本周",
+        "上周", "记者", "编辑", "责编", "来源", "原标题", "作者", "文章", "相关", "方面", "问题", "情况", "时候",
+        "可能", "能够", "需要", "通过", "成为", "包括", "以及", "其中", "之后", "之前", "一些", "这些", "那些",
+        "这种", "这样", "这一", "一种", "如何", "非常", "更加", "开始", "继续", "一直", "已", "将", "还", "并",
+    ]
+)
+
+_LETTER = re.compile(r"[^\W\d_]")  # any letter, in any script
+_NUMBERISH = re.compile(r"^[\d.,%]")  # quantities, dates and percentages start with a digit
+# Numerals alone or with a unit: 第一, 三十, 万亿, 亿美元, 十年
+_HAN_NUMBER = re.compile("^第?[〇零一二两三四五六七八九十百千万亿]+(?:[美港欧日]元|[年月日号时分秒个次位名人元块岁倍天周])?$")
+# Links and mail addresses are not words (jieba would cut them into "https", "www", "com" ...). ASCII URL
+# characters only: Chinese copy runs text straight on after a link, with no space to end it.
+_URLISH = re.compile(r"(?:https?://|www\.)[\w\-.~:/?#@!$&'*+,;=%]+|[\w.+-]+@[\w-]+\.[\w.]+", re.ASCII)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    return frozenset(w.casefold() for w in stopwordsiso.stopwords(["zh", "en"])) | NEWS_FILLER
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(user_words: tuple[str, ...]) -> jieba.Tokenizer:
+    # A private tokenizer, built once per process and word list: the global jieba.dt stays untouched for
+    # any other module, and its 0.5-1 s dictionary load is paid once.
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in user_words:
+        tokenizer.add_word(word, freq=USER_WORD_FREQ)
+    return tokenizer
+
+
+@lru_cache(maxsize=4)
+def _prepared(watchlist: Watchlist) -> tuple[jieba.Tokenizer, dict[str, str]]:
+    """The tokenizer with the watchlist's words, and case-folded alias -> alias as written (so that
+    NVIDIA and Nvidia count as one term, spelt one way)."""
+    names = {
+        normalise_for_match(alias): normalise_for_match(alias, fold_case=False)
+        for entity in watchlist.entities
+        for alias in entity.aliases
+    }
+    return _tokenizer(tuple(jieba_dictionary(watchlist))), names
+
+
+def segment(text: str, watchlist: Watchlist | None = None) -> list[str]:
+    """jieba tokens of the simplified text (case kept), with the watchlist in the dictionary."""
+    tokenizer, _ = _prepared(watchlist if watchlist is not None else default_watchlist())
+    return tokenizer.lcut(normalise_for_match(_URLISH.sub(" ", text), fold_case=False))
+
+
+def term_key(token: str, names: dict[str, str], stop: frozenset[str]) -> str | None:
+    """The term a token counts as, or None when it is not a term.
+
+    Watchlist names always count. Otherwise a term has a letter, does not start with a digit, is not a
+    stop word, is longer than one character, and a Han term is at most MAX_HAN_TERM characters. Latin
+    words are lower-cased, but acronyms (AI, GPU) keep their capitals, and stop-word lists do not apply to
+    them: "AI" is not the English "ai".
+    """
+    token = token.strip()
+    folded = token.casefold()
+    if folded in names:
+        return names[folded]
+    if len(token) < 2 or not _LETTER.search(token) or _NUMBERISH.match(token) or _HAN_NUMBER.match(token):
+        return None
+    if _HAN.search(token):
+        return None if len(token) > MAX_HAN_TERM or token in stop else token
+    if token.isupper():
+        return token
+    return None if folded in stop else folded
+
+
+def article_terms(text: str, watchlist: Watchlist | None = None) -> Counter[str]:
+    """How often each term occurs in one article's text (pass title + text to count the headline)."""
+    watchlist = watchlist if watchlist is not None else default_watchlist()
+    names, stop = _prepared(watchlist)[1], stop_words()
+    counts: Counter[str] = Counter()
+    for token in segment(text, watchlist):
+        key = term_key(token, names, stop)
+        if key is not None:
+            counts[key] += 1
+    return counts
+
+
+def top_terms(counters: Iterable[Counter[str]], n: int = 20) -> list[tuple[str, int]]:
+    """The n most frequent terms over several articles; ties broken alphabetically so output is stable."""
+    total: Counter[str] = Counter()
+    for counter in counters:
+        total.update(counter)
+    return sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:n]

@@ -1,0 +1,162 @@
+"""The one text-normalisation module every stage uses: Han character class, OpenCC tables, simplification.
+
+Three forms of "simplified" exist on purpose, each with one implementation here:
+- `to_simplified`: OpenCC's full t2s conversion (phrase rules included); the text is otherwise untouched.
+- `to_simplified_keep_length`: t2s's character table only, one character for one, so offsets into the
+  original stay valid (figures) and the conversion is ~25x faster (stories' MinHash over 1M articles).
+  OpenCC's 277 phrase rules (瞭解 -> 了解) change 0.14 % of characters on seed 004, which neither needs.
+- `normalise_for_match`: NFKC (full-width Latin -> ASCII), case folded, then `to_simplified`: the form
+  watchlist, term and search matching run on; `normalise_for_match_with_offsets` maps it back.
+
+OpenCC's dictionary files are parsed once per process (cached); opencc is imported only on first use.
+No I/O beyond those bundled files, no Prefect.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+# CJK Unified Ideographs with extension A, the compatibility block, and the supplementary planes'
+# extensions B-G plus compatibility supplement. Inclusive code point ranges.
+HAN_RANGES: tuple[tuple[int, int], ...] = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3134F),
+)
+# The same ranges as the inside of a regex character class: f"[{HAN_CLASS}]".
+HAN_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in HAN_RANGES)
+HAN = re.compile(f"[{HAN_CLASS}]")
+
+
+def is_han(ch: str) -> bool:
+    return any(lo <= ord(ch) <= hi for lo, hi in HAN_RANGES)
+
+
+# ---------------------------------------------------------------------------------------- OpenCC tables
+
+
+def _dictionary_folder() -> Path:
+    import opencc  # the pure-Python reimplementation ships its dictionaries as text files
+
+    return Path(opencc.__file__).parent / "dictionary"
+
+
+@lru_cache(maxsize=4)
+def opencc_table(name: str) -> dict[str, tuple[str, ...]]:
+    """One of OpenCC's dictionary files (e.g. "TSCharacters.txt"): key -> candidates, best first."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in (_dictionary_folder() / name).read_text(encoding="utf-8").splitlines():
+        key, _, values = line.partition("\t")
+        if key and values.split():
+            table[key] = tuple(values.split())
+    return table
+
+
+@lru_cache(maxsize=1)
+def t2s_changed_chars() -> frozenset[str]:
+    """Characters OpenCC's t2s character table turns into another character."""
+    return frozenset(k for k, v in opencc_table("TSCharacters.txt").items() if v[0] != k)
+
+
+@lru_cache(maxsize=1)
+def _t2s_char_map() -> dict[int, str]:
+    return {ord(k): v[0] for k, v in opencc_table("TSCharacters.txt").items() if len(k) == 1 and len(v[0]) == 1}
+
+
+@lru_cache(maxsize=1)
+def _t2s_phrase_triggers() -> tuple[str, ...]:
+    """Phrases t2s changes that hold no changed character: the only way unchanged characters can change."""
+    chars = t2s_changed_chars()
+    return tuple(
+        k for k, v in opencc_table("TSPhrases.txt").items() if v[0] != k and not chars.intersection(k)
+    )
+
+
+@lru_cache(maxsize=1)
+def script_marker_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """Characters written only in traditional script, and only in simplified script.
+
+    A traditional character that converts to something else and is never itself a simplified form (and the
+    reverse). Characters shared by both scripts are not evidence of either.
+    """
+    ts = opencc_table("TSCharacters.txt")
+    st = opencc_table("STCharacters.txt")
+    simplified_forms = {c for v in ts.values() for c in v} | set(st)
+    traditional_forms = {c for v in st.values() for c in v} | set(ts)
+    trad_only = {k for k, v in ts.items() if set(v) != {k}} - simplified_forms
+    simp_only = {k for k, v in st.items() if set(v) != {k}} - traditional_forms
+    return frozenset(trad_only), frozenset(simp_only)
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+# ------------------------------------------------------------------------------------------- conversion
+
+
+def to_simplified(text: str) -> str:
+    """OpenCC's full traditional -> simplified conversion (phrases too); may change the length.
+
+    Text holding no character or phrase that t2s changes converts to itself; most articles are simplified
+    already, and skipping the pure-Python converter for them saves ~8 ms per article.
+    """
+    try:
+        chars, phrases = t2s_changed_chars(), _t2s_phrase_triggers()
+    except OSError:  # dictionary files missing: convert always
+        return str(_t2s().convert(text))
+    if not chars.intersection(text) and not any(p in text for p in phrases):
+        return text
+    return str(_t2s().convert(text))
+
+
+def to_simplified_keep_length(text: str) -> str:
+    """Traditional -> simplified character by character (t2s's character table, no phrase rules).
+
+    Length-preserving, so offsets into the original stay valid; ~25x faster than `to_simplified`.
+    """
+    return text.translate(_t2s_char_map())
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def normalise_for_match(text: str, *, fold_case: bool = True) -> str:
+    """The text matching runs on: NFKC (full-width Latin -> ASCII), case folded, simplified script."""
+    out = nfkc(text)
+    return to_simplified(out.casefold() if fold_case else out)
+
+
+def normalise_for_match_with_offsets(text: str, *, fold_case: bool = True) -> tuple[str, list[int]]:
+    """`normalise_for_match(text)` plus, for each of its characters, the index in `text` it came from.
+
+    NFKC and case folding may change length (ﬁ -> fi, ß -> ss), so they run per base character with its
+    combining marks, keeping a map back to the original. OpenCC t2s keeps length for Chinese text; if it
+    ever does not, the characters are converted one by one so the map stays exact.
+    """
+    pieces: list[str] = []
+    offsets: list[int] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i < len(text) and unicodedata.combining(text[i]):
+            continue
+        piece = nfkc(text[start:i])
+        if fold_case:
+            piece = piece.casefold()
+        pieces.append(piece)
+        offsets.extend([start] * len(piece))
+        start = i
+    folded = "".join(pieces)
+    converted = to_simplified(folded)
+    if len(converted) != len(folded):
+        converted = "".join(c if len(c) == 1 else ch for ch in folded for c in [str(_t2s().convert(ch))])
+    return converted, offsets
