@@ -8,19 +8,20 @@ extractor): 20-44 paragraphs each (the seeds' mean length), 40 outlets, a year o
 and one in five a republication of a recent article in another outlet with one paragraph dropped, so
 stories form. Texts are built in DuckDB SQL; every text is distinct (article_id = sha256 of the text).
 
-For each size N it times, with the same functions the Prefect tasks call (flows/summary_store.py):
+For each size N it times, with the same functions the Prefect tasks call (presswatch/store/summaries.py
+summarise(), the flow's steps in the flow's order, without Prefect):
 1. cold per-article analyses (watchlist mentions, terms, figures, MinHash signatures, saved searches)
-   on 2 worker processes. These are pure Python (jieba, regexes) and linear in N, so above
-   --cold-full-max articles (default 10,000) they run on a sample of --sample articles and the rest of
-   the warehouse gets derived rows COPIED from that sample (signatures are composed from per-paragraph
-   signatures instead, so stories stay real); the cold time for N is then extrapolated from the
-   measured rate and marked "~". This is the only sampling.
-2. full rebuilds of every aggregate over all N articles (top terms, stories, figures ledger, alerts,
-   the volume / share-of-voice views, the HTML report);
-3. a daily run: --new (default 1,000) articles land, then every step runs as the flow runs it:
-   incremental analysis of the new articles plus the full rebuild of its aggregate.
-Prefect itself adds ~1.5 s per sub-flow on top (measured in tests/test_summary_flows.py), not included.
-
+   on 2 worker processes. These are linear in N, so above --cold-full-max articles (default 10,000)
+   they run on a sample of --sample articles and the rest of the warehouse gets derived rows COPIED from
+   that sample (signatures are composed from per-paragraph signatures instead, so stories stay real); the
+   cold time for N is then extrapolated from the measured rate and marked "~". This is the only sampling.
+2. a full build of every aggregate over all N articles (what every run did before aggregates followed
+   new articles);
+3. a daily run: --new (default 1,000) articles land, then one incremental run (analyses of the new
+   articles, each aggregate updated for the keys they touch), then the same articles with every aggregate
+   rebuilt (the old design, for comparison), then the README's example queries and the HTML report.
+--prefect also runs the real summaries flow on the first size, with nothing new, to print Prefect's own
+overhead per run (kept out of the times above).
 Times are also ratios to baselines measured in the same process on the same warehouse: analyses to plain
 jieba.lcut of the same articles in ONE process, rebuilds to one DuckDB full scan (see bench/README.md).
 --reuse keeps an existing bench-<N>.duckdb (no build or cold analysis: the cold phase re-measures rates on
@@ -32,11 +33,11 @@ from __future__ import annotations
 
 import argparse
 import functools
-import itertools
 import json
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +53,6 @@ from presswatch.records import Article
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
 from presswatch.store.summaries import STEP_TABLES
-from presswatch.summaries import alerts
 from presswatch.summaries import analyses as summaries
 from presswatch.summaries.figures.vocabulary import load_vocabulary
 from presswatch.summaries.report.report import write_report
@@ -254,20 +254,26 @@ def replicate(db: Path, sample_ids: list[str], paragraphs: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def run_alerts(con: Any) -> int:
-    daily, first, last = summary_store.search_daily(con)
-    spikes = alerts.spike_rows(load_searches(CONFIG.searches_path), daily, first, last)
-    return len(summary_store.insert_alerts(con, spikes, NOW, "bench"))
+VOCABULARY = load_vocabulary(CONFIG.vocabulary_path)
+SEARCHES = load_searches(CONFIG.searches_path)
+# The README's example queries over the summary tables (reads must stay fast at any size).
+QUERIES = {
+    "figure conflicts": "SELECT quantity, min_value, max_value, round(spread, 3) AS spread, outlets FROM figure_conflicts",
+    "figures of a quantity": "SELECT raw, outlet, sentence FROM figures WHERE quantity = 'training_cost' ORDER BY value",
+    "share of voice": "SELECT entity, sum(mentions) AS m FROM summary_mentions_daily GROUP BY entity ORDER BY m DESC LIMIT 10",
+    "stories with copies": "SELECT s.title, s.outlets, m.article_id, m.similarity, m.link_reason FROM stories s"
+    " JOIN story_members m USING (story_id) WHERE s.n_articles > 1",
+    "top terms": "SELECT day, outlet, list(term ORDER BY rank) FROM top_terms WHERE rank <= 10 GROUP BY ALL ORDER BY day",
+    "open alerts": "SELECT kind, search, day, title, outlet FROM summary_open_alerts",
+}
 
 
-def rebuild_ledger(con: Any) -> dict[str, int]:
-    return summary_store.rebuild_ledger(con, load_vocabulary(CONFIG.vocabulary_path))
-
-
-def read_views(db: Path) -> int:
-    views = ("summary_volume", "summary_share_of_voice", "summary_mentions_daily", "summary_search_daily")
-    with warehouse.connection(db, read_only=True) as con:
-        return sum(_one(con, f"SELECT count(*) FROM {view}") for view in views)
+def run(db: Path, workers: int, rebuild: bool = False) -> dict[str, float]:
+    """One summaries run as the flow does it (without Prefect): seconds per step and aggregate."""
+    timings: dict[str, float] = {}
+    summary_store.summarise(str(db), CONFIG, NOW, workers=workers, rebuild=rebuild, vocabulary=VOCABULARY,
+                            searches=SEARCHES, run_id="bench", timings=timings)  # fmt: skip
+    return timings
 
 
 def on_db(db: Path, fn: Callable[[Any], Any]) -> Any:
@@ -275,29 +281,28 @@ def on_db(db: Path, fn: Callable[[Any], Any]) -> Any:
         return fn(con)
 
 
-def aggregates(db: Path, out: Path, scan_s: float) -> dict[str, float]:
+def aggregates(db: Path, workers: int, scan_s: float) -> dict[str, float]:
+    """A full build of every aggregate (what every run did before they followed new articles)."""
     on_db(db, lambda con: con.execute("DELETE FROM alerts"))  # else alerts of an earlier run (--reuse) stay
+    times = run(db, workers, rebuild=True)
+    for name in AGGREGATES:
+        print(f"  full build {name}: {times[name]:.2f} s = {times[name] / scan_s:.1f}× full scan", flush=True)
+    return {k: times[k] for k in AGGREGATES}
+
+
+def reads(db: Path, out: Path, scan_s: float) -> dict[str, float]:
+    """The README's example queries (the slowest one counted) and the HTML report, read-only."""
     times: dict[str, float] = {}
-    for name, fn in (
-        ("top terms", lambda: on_db(db, summary_store.rebuild_top_terms)),
-        ("stories", lambda: on_db(db, summary_store.rebuild_stories)),
-        ("figures ledger", lambda: on_db(db, rebuild_ledger)),
-        ("alerts", lambda: on_db(db, run_alerts)),
-        ("volume + share of voice views", lambda: read_views(db)),
-        ("HTML report", lambda: write_report(db, out)),
-    ):
-        times[name], result = timed(fn)
-        print(f"  {name}: {times[name]:.2f} s = {times[name] / scan_s:.1f}× full scan ({result})", flush=True)
+    with warehouse.connection(db, read_only=True) as con:
+        for name, sql in QUERIES.items():
+            times[f"query: {name}"], rows = timed(lambda sql=sql: con.execute(sql).fetchall())
+            print(f"  query {name}: {times[f'query: {name}']:.3f} s ({len(rows)} rows)", flush=True)
+    times["HTML report"], _ = timed(lambda: write_report(db, out))
+    print(f"  HTML report: {times['HTML report']:.2f} s = {times['HTML report'] / scan_s:.1f}× full scan", flush=True)
     return times
 
 
-# Each daily step: the incremental analysis, then the full rebuild of its aggregate (if any).
-_DAILY: dict[str, tuple[str, Callable[[Any], Any]] | None] = {
-    "mentions": None, "terms": ("top terms", summary_store.rebuild_top_terms),
-    "signatures": ("stories", summary_store.rebuild_stories),
-    "figures": ("figures ledger", rebuild_ledger), "searches": ("alerts", run_alerts),
-}  # fmt: skip
-DAILY_REBUILDS = {r[0] for r in _DAILY.values() if r}
+AGGREGATES = ("volume", "mentions_daily", "top_terms", "stories", "ledger", "searches")
 
 
 def land_new(db: Path, new: int) -> int:
@@ -316,22 +321,24 @@ def land_new(db: Path, new: int) -> int:
 
 
 def daily_run(db: Path, new: int, workers: int, base: dict[str, float]) -> tuple[dict, dict, int]:
-    caught = sum(analyse_pending(db, step, workers).analysed for step in summaries.STEPS)
+    """--new articles land, then one incremental run (worker start-up included), then for comparison one
+    full rebuild of every aggregate on the same warehouse."""
+    caught = run(db, workers)  # anything pending from an earlier phase or run (untimed)
     summaries.shutdown_pool()  # the daily run includes the workers' start-up
     landed = land_new(db, new)
-    print(f"  {landed} new articles landed, after catching up on {caught} pending analyses (untimed)")
-    times: dict[str, float] = {}
-    ratios: dict[str, float] = {}
-    for step, rebuild in _DAILY.items():
-        times[step] = analyse_pending(db, step, workers).seconds
-        ratios[step] = times[step] * base["jieba_articles_per_s"] / max(landed, 1)
-        print(f"  daily {step}: {times[step]:.2f} s = {ratios[step]:.1f}× jieba of the new", flush=True)
-        if rebuild:
-            name, fn = rebuild
-            times[name], _ = timed(lambda fn=fn: on_db(db, fn))
-            ratios[name] = times[name] / base["scan_s"]
-            print(f"  daily rebuild {name}: {times[name]:.2f} s = {ratios[name]:.1f}× full scan", flush=True)
-    ratios["total"] = sum(times.values()) / base["scan_s"]
+    print(f"  {landed} new articles landed, after a catch-up run ({sum(caught.values()):.1f} s, untimed)")
+    started = time.perf_counter()
+    times = run(db, workers)
+    times["total"] = time.perf_counter() - started
+    ratios = {k: v / base["scan_s"] for k, v in times.items()}
+    print("  daily run: " + ", ".join(f"{k} {v:.2f}" for k, v in times.items()), flush=True)
+    print(f"  daily run total: {times['total']:.2f} s = {ratios['total']:.1f}× full scan", flush=True)
+    started = time.perf_counter()
+    rebuilt = run(db, workers, rebuild=True)
+    times["rebuild total"] = time.perf_counter() - started
+    ratios["rebuild total"] = times["rebuild total"] / base["scan_s"]
+    print(f"  same articles, every aggregate rebuilt: {times['rebuild total']:.2f} s"
+          f" ({', '.join(f'{k} {rebuilt[k]:.2f}' for k in AGGREGATES)})", flush=True)  # fmt: skip
     return times, ratios, landed
 
 
@@ -358,7 +365,7 @@ def cold_run(db: Path, n: int, reuse: bool, args: Any, paragraphs: list[str]) ->
 def bench_size(n: int, args: argparse.Namespace, paragraphs: list[str], titles: list[str]) -> dict[str, Any]:
     db = args.workdir / f"bench-{n}.duckdb"
     reuse = args.reuse and db.exists()
-    phases = set(args.phases) | (set() if reuse else {"cold"})  # a new warehouse needs its cold analysis
+    phases = set(args.phases) | (set() if reuse else {"cold", "aggregates"})  # a new warehouse needs both
     print(f"== {n:,} articles" + (f", reusing {db}" if reuse else ""), flush=True)
     result: dict[str, Any] = {"n": n, "load_average_at_start": os.getloadavg(), "workers": args.workers}
     if not reuse:
@@ -371,74 +378,106 @@ def bench_size(n: int, args: argparse.Namespace, paragraphs: list[str], titles: 
     if "cold" in phases:
         result |= cold_run(db, n, reuse, args, paragraphs)
         ratios["cold"] = {s: base["jieba_articles_per_s"] / r for s, r in result["rates"].items()}
-        print("  cold, × jieba: " + ", ".join(f"{s} {v:.1f}" for s, v in ratios["cold"].items()), flush=True)
+        print("  cold, × jieba: " + ", ".join(f"{s} {v:.2f}" for s, v in ratios["cold"].items())
+              + f"; all steps {sum(ratios['cold'].values()):.2f}", flush=True)  # fmt: skip
     if "aggregates" in phases:
-        result["aggregates"] = aggregates(db, args.workdir / f"report-{n}.html", base["scan_s"])
+        result["aggregates"] = aggregates(db, args.workers, base["scan_s"])
         ratios["aggregates"] = {k: v / base["scan_s"] for k, v in result["aggregates"].items()}
     summaries.shutdown_pool()
     if "daily" in phases:
         result["daily"], ratios["daily"], result["landed"] = daily_run(db, args.new, args.workers, base)
+        result["reads"] = reads(db, args.workdir / f"report-{n}.html", base["scan_s"])
+        ratios["reads"] = {k: v / base["scan_s"] for k, v in result["reads"].items()}
     return result | {"ratios": ratios, "load_average": os.getloadavg(), "db_bytes": db.stat().st_size}
+
+
+def prefect_overhead(db: Path, workers: int) -> dict[str, float]:
+    """A real summaries_flow run with nothing new against the same work without Prefect: the difference is
+    what Prefect adds (its ephemeral API starts first, untimed)."""
+    from flows.summaries import summaries_flow
+
+    summaries_flow(db_path=str(db), workers=workers)  # starts the API; catches up
+    flow_s, _ = timed(lambda: summaries_flow(db_path=str(db), workers=workers))
+    work_s, _ = timed(lambda: run(db, workers))
+    print(f"  Prefect: a summaries flow run with nothing new {flow_s:.2f} s, the same work without Prefect"
+          f" {work_s:.2f} s: overhead {flow_s - work_s:.2f} s per run (7 flow runs, 12 tasks)", flush=True)  # fmt: skip
+    return {"flow_s": flow_s, "work_s": work_s, "overhead_s": flow_s - work_s}
 
 
 def _num(x: float, whole_above: float = 100) -> str:
     return f"{x:.2g}" if x < 1 else f"{x:,.1f}" if x < whole_above else f"{x:,.0f}"
 
 
-def _cell(seconds: float | None, ratio: float | None, estimated: bool = False) -> str:
-    text = "" if seconds is None else ("~" if estimated else "") + _num(seconds)
-    return text if ratio is None or seconds is None else f"{text} (×{_num(ratio, 10)})"
-
-
 def table(results: list[dict[str, Any]]) -> str:
     sizes = [r["n"] for r in results]
-    growths = [f"x {a:,}→{b:,}" for a, b in itertools.pairwise(sizes)]
-    header = ["step", *(f"{n:,}: s (× baseline)" for n in sizes), *growths]
+    header = ["", *(f"{n:,}" for n in sizes)]
     lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
 
-    def row(label: str, phase: str, keys: list[str], estimated: bool = False, ratio_key: str = "") -> None:
-        """One step, or the sum of several: their ratios sum too (one baseline per phase and size)."""
-        values, ratios = [], []
+    def row(label: str, cell: Callable[[dict[str, Any]], str]) -> None:
+        cells = []
         for r in results:
-            got, ratio = (r.get(phase, {}) if phase else r), r.get("ratios", {}).get(phase, {})
-            found = [k for k in keys if k in got]
-            values.append(sum(got[k] for k in found) if found else None)
-            ok = found and set(found) <= set(ratio)
-            ratios.append(ratio.get(ratio_key) if ratio_key else sum(ratio[k] for k in found) if ok else None)
-        ests = [estimated and not r.get("cold_measured") for r in results]
-        cells = [_cell(*c) for c in zip(values, ratios, ests, strict=True)]
-        growth = [f"{b / a:.1f}" if a and b else "" for a, b in itertools.pairwise(values)]
-        lines.append("| " + " | ".join([label, *cells, *growth]) + " |")
+            try:
+                cells.append(cell(r))
+            except (KeyError, TypeError, ValueError):
+                cells.append("")
+        lines.append("| " + " | ".join([label, *cells]) + " |")
 
-    names = {p: list(dict.fromkeys(k for r in results for k in r.get(p, {}))) for p in PHASES}
-    row("build synthetic warehouse", "", ["build"])
-    for step in summaries.STEPS:
-        row(f"cold analysis: {step}", "cold", [step], estimated=True)
-    row("cold analysis: all steps", "cold", names["cold"], estimated=True)
-    for name in names["aggregates"]:
-        row(f"rebuild: {name}", "aggregates", [name])
-    row("rebuild: all aggregates", "aggregates", names["aggregates"])
+    def cold(r: dict[str, Any]) -> str:
+        est = "" if r.get("cold_measured") else "~"
+        return f"{est}{_num(sum(r['cold'].values()))} s (×{sum(r['ratios']['cold'].values()):.2f} jieba)"
+
     new = results[-1].get("landed", results[-1].get("new", ""))
-    for name in names["daily"]:
-        row(f"daily +{new}: " + ("rebuild " if name in DAILY_REBUILDS else "") + name, "daily", [name])
-    row("daily run: total", "daily", names["daily"], ratio_key="total")
+    row("cold analysis, all five steps (× plain jieba, 1 process)", cold)
+    row("full build of every aggregate (× full scan)", lambda r: f"{_num(sum(r['aggregates'].values()))} s"
+        f" (×{_num(sum(r['ratios']['aggregates'].values()), 10)})")  # fmt: skip
+    row(f"run after +{new} new articles, incremental (× full scan)",
+        lambda r: f"{_num(r['daily']['total'])} s (×{_num(r['ratios']['daily']['total'], 10)})")  # fmt: skip
+    row(f"  of which analysing the {new} new", lambda r: f"{_num(sum(r['daily'][s] for s in summaries.STEPS))} s")
+    row("  of which aggregates + sync", lambda r: f"{_num(sum(r['daily'][a] for a in (*AGGREGATES, 'sync')))} s")
+    row("same run, every aggregate rebuilt (baseline)", lambda r: f"{_num(r['daily']['rebuild total'])} s")
+    row("slowest README query (× full scan)", lambda r: "{} s (×{})".format(
+        _num(max(v for k, v in r["reads"].items() if k.startswith("query"))),
+        _num(max(v for k, v in r["ratios"]["reads"].items() if k.startswith("query")), 10)))  # fmt: skip
+    row("HTML report (× full scan)", lambda r: f"{_num(r['reads']['HTML report'])} s"
+        f" (×{_num(r['ratios']['reads']['HTML report'], 10)})")  # fmt: skip
+    row("baselines: plain jieba articles/s; full scan s", lambda r: "{:.1f}/s; {:.2f} s".format(
+        r["baselines"]["cold" if "cold" in r["baselines"] else "daily"]["jieba_articles_per_s"],
+        r["baselines"]["daily" if "daily" in r["baselines"] else "cold"]["scan_s"]))  # fmt: skip
+    row("load average at start / end (1 min)",
+        lambda r: f"{r['load_average_at_start'][0]:.1f} / {r['load_average'][0]:.1f}")  # fmt: skip
+    row("warehouse size", lambda r: f"{r['db_bytes'] / 1e9:.2f} GB")
     workers = results[-1].get("workers", 2)
-    lines += ["", f"× baseline, measured in the same process on the same warehouse: analyses (on {workers} worker"
-              " processes) ÷ plain jieba.lcut of the same articles in ONE process; rebuilds and the daily total"
-              " ÷ one full DuckDB scan of the articles"]  # fmt: skip
-    lines.append("baselines per phase (plain jieba articles/s in 1 process, full scan s, 1-min load): " + "; ".join(
-        f"{r['n']:,}: " + ", ".join(f"{p} {b['jieba_articles_per_s']:.1f}/s {b['scan_s']:.2f} s {b['load_average'][0] if 'load_average' in b else '?':.3}"
-                                    for p, b in r.get("baselines", {}).items()) for r in results
-    ))  # fmt: skip
-    lines.append(f"cold analysis rates (articles/s, {workers} workers): " + "; ".join(
-        f"{r['n']:,}: " + ", ".join(f"{s} {v:.0f}" for s, v in r.get("rates", {}).items()) for r in results
-    ))  # fmt: skip
-    lines.append("load average (1/5/15 min) at start / end: " + "; ".join(
-        f"{r['n']:,}: " + " / ".join("{:.1f} {:.1f} {:.1f}".format(*r[k]) for k in ("load_average_at_start", "load_average"))
-        for r in results
-    ))  # fmt: skip
-    lines.append("warehouse size: " + ", ".join(f"{r['n']:,}: {r['db_bytes'] / 1e9:.2f} GB" for r in results))
+    lines += ["", f"cold analysis on {workers} worker processes, its ratio to plain jieba.lcut of the same"
+              " articles in ONE process, same run; ~ = extrapolated from a measured sample (see --cold-full-max)"]  # fmt: skip
+    if any("prefect" in r for r in results):
+        p = next(r["prefect"] for r in results if "prefect" in r)
+        lines.append(f"Prefect adds {p['overhead_s']:.1f} s per summaries run (not in the times above)")
     return "\n".join(lines)
+
+
+def seed_terms() -> None:
+    """The seeds' top terms with plain Python jieba and with the segmenter the analyses use."""
+    from presswatch.summaries import terms
+    from presswatch.summaries.watchlist import default_watchlist, jieba_dictionary
+    from presswatch.text import normalise_for_match
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("0*.txt"))]
+    wl = default_watchlist()
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    for word in jieba_dictionary(wl):
+        tokenizer.add_word(word, freq=terms.USER_WORD_FREQ)
+    names, stop = terms._prepared(wl)[1], terms.stop_words()
+
+    def plain(text: str) -> Counter[str]:
+        tokens = tokenizer.lcut(normalise_for_match(terms._URLISH.sub(" ", text), fold_case=False))
+        return Counter(k for k in (terms.term_key(t, names, stop) for t in tokens) if k)
+
+    reference = terms.top_terms([plain(t) for t in texts], 20)
+    ours = terms.top_terms([terms.article_terms(t, wl) for t in texts], 20)
+    print("seeds' top 20 terms, Python jieba: " + ", ".join(f"{t} {n}" for t, n in reference))
+    print("seeds' top 20 terms, rjieba:       " + ", ".join(f"{t} {n}" for t, n in ours))
+    print("  identical" if reference == ours else "  DIFFERENT", flush=True)
 
 
 def main() -> None:
@@ -455,15 +494,19 @@ def main() -> None:
     add("--baseline-sample", type=int, default=1000, help="articles for the jieba baseline")
     add("--reuse", action="store_true", help="keep an existing warehouse: no build, no cold analysis")
     add("--phases", nargs="+", choices=PHASES, default=list(PHASES), help="phases to run (default: all)")
+    add("--prefect", action="store_true", help="also measure Prefect's overhead per run (on the first size)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     paragraphs, titles = seed_paragraphs()
     print(f"{len(paragraphs)} seed paragraphs, {len(titles)} titles", flush=True)
+    seed_terms()
     path = args.workdir / "results.json"
     stored = {r["n"]: r for r in json.loads(path.read_text())} if path.exists() else {}
     for n in args.sizes:
         new, old = bench_size(n, args, paragraphs, titles) | {"new": args.new}, stored.get(n, {})
         stored[n] = old | new | {k: old.get(k, {}) | new[k] for k in ("baselines", "ratios")}
+        if args.prefect and n == args.sizes[0]:
+            stored[n]["prefect"] = prefect_overhead(args.workdir / f"bench-{n}.duckdb", args.workers)
         path.write_text(json.dumps([stored[k] for k in sorted(stored)], indent=1, default=str))
         print(table(json.loads(path.read_text())), flush=True)
     summaries.shutdown_pool()

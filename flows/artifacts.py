@@ -9,17 +9,18 @@ from presswatch.settings import Settings
 
 
 def run_summary_markdown(summary: RunSummary) -> str:
-    c = summary.counts
-    balanced = c["inputs_seen"] == c["landed"] + c["duplicates"] + c["quarantined"]
+    c, rec = summary.counts, summary.reconciliation
     lines = [
         "# presswatch ingest",
         "",
         f"- warehouse: `{summary.db_path}`",
-        f"- inputs seen: **{c['inputs_seen']}**",
-        f"- new articles: **{c['landed']}**",
-        f"- known duplicates: **{c['duplicates']}**",
-        f"- quarantined: **{c['quarantined']}**",
-        f"- reconciled (seen = landed + duplicates + quarantined): **{'yes' if balanced else 'NO'}**",
+        f"- inputs discovered: **{c['inputs_discovered']}**, accounted for: **{rec.get('inputs_recorded', '?')}**",
+        f"- new articles: **{c['new']}**, new versions: **{c['new_versions']}**",
+        f"- unchanged (already landed): **{c['unchanged']}**",
+        f"- duplicates (same article under another name, encoding or URL): **{c['duplicates']}**",
+        f"- quarantined: **{c['quarantined']}**, skipped: **{c['skipped']}**",
+        f"- reconciled (every discovered input recorded, and each outcome's rows written):"
+        f" **{'yes' if summary.balanced else 'NO'}**",
         "",
         "## Articles per outlet (warehouse)",
         "",

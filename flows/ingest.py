@@ -20,14 +20,17 @@ from flows.locking import emit_articles_landed, warehouse_writer
 from flows.tasks import (
     data_docs,
     discover,
+    discovered,
     extract_batch,
     finish,
     land,
     prepare_warehouse,
     read_batch,
+    record_skipped,
     unknown_only,
     validate_batch,
 )
+from presswatch import progress
 from presswatch.ingest.feeds import load_feed_configs, select_feeds
 from presswatch.records import OUTCOME_COUNTER, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
@@ -51,10 +54,14 @@ def process_documents(
     """Run one batch through extract -> validate -> land (inside a flow). Returns per-input outcomes."""
     fresh = unknown_only(settings, raws) if raws else []
     results = extract_batch(fresh, settings.workers, settings.max_input_bytes) if fresh else {}
+    progress.advance("extracted", len(raws) + len(unreadable or []))
     results, warnings, validation_rows = (
         validate_batch(fresh, results, settings) if results else (results, {}, [])
     )
-    return land(settings, raws, results, warnings, validation_rows, run_id, unreadable or [])
+    progress.advance("validated", len(raws) + len(unreadable or []))
+    outcomes = land(settings, raws, results, warnings, validation_rows, run_id, unreadable or [])
+    progress.advance("landed", len(outcomes))
+    return outcomes
 
 
 def _run_name() -> str:
@@ -103,15 +110,27 @@ def ingest_flow(
         status = "failed"
         try:
             if include_files:
-                paths = discover(seeds)
-                logger.info("discovered %d input files under %s", len(paths), seeds)
+                paths, skipped = discover(seeds)
+                logger.info("discovered %d input files under %s (%d skipped)", len(paths), seeds, len(skipped))
+                discovered(settings, run_id, len(paths) + len(skipped))
+                summary.counts["inputs_discovered"] += len(paths) + len(skipped)
+                if skipped:  # listed in the run's outcomes with their reasons, never dropped silently
+                    record_skipped(settings, run_id, skipped)
+                    _tally(summary, [(path, "skipped", reason) for path, reason in skipped])
+                progress.add_total(len(paths))
                 for batch in _batches(paths, size):
-                    raws, unreadable = read_batch(batch)
+                    raws, unreadable = read_batch(batch, settings.max_input_bytes, seeds)
+                    progress.advance("read", len(batch))
                     outcomes = process_documents(settings, raws, run_id, unreadable)
                     _tally(summary, outcomes)
             if polls:
                 docs = documents_from_polls(polls)
                 logger.info("polled %d feed(s): %d new entries to ingest", len(polls), len(docs))
+                found = len(docs) + len(refused_entries(polls))
+                discovered(settings, run_id, found)
+                summary.counts["inputs_discovered"] += found
+                progress.add_total(found)
+                progress.advance("read", found)
                 for batch in _batches(docs, size):
                     _tally(summary, process_documents(settings, batch, run_id))
                 refused = refused_entries(polls)  # links the fetch policy refused: quarantined, no bytes
@@ -122,7 +141,9 @@ def ingest_flow(
                 summary.feeds = [(p.config.name, p.status, p.new_entries, p.error) for p in polls]
             status = "completed"
         finally:
-            summary.per_outlet, summary.per_day_outlet = finish(settings, run_id, summary.counts, status)
+            summary.per_outlet, summary.per_day_outlet, summary.reconciliation = finish(
+                settings, run_id, summary.counts, status
+            )
             # In `finally`, so a failed run still clears its collected results from the next run's docs.
             docs_index = data_docs(run_id, settings)
     artifacts.publish_run_summary(summary)
@@ -139,11 +160,12 @@ def ingest_flow(
 
 def _tally(summary: RunSummary, outcomes: list[tuple[str, str, str]]) -> None:
     summary.outcomes.extend(outcomes)
+    batch = dict.fromkeys(OUTCOME_COUNTER, 0)
     for _, outcome, _ in outcomes:
+        batch[outcome] += 1
         summary.counts[OUTCOME_COUNTER[outcome]] += 1
     summary.counts["inputs_seen"] += len(outcomes)
+    summary.counts["landed"] = summary.counts["new"] + summary.counts["new_versions"]
     get_run_logger().info(
-        "batch of %d: %d landed, %d duplicates, %d quarantined",
-        len(outcomes),
-        *(sum(1 for o in outcomes if o[1] == k) for k in ("landed", "duplicate", "quarantined")),
+        "batch of %d: %s", len(outcomes), ", ".join(f"{n} {outcome}" for outcome, n in batch.items() if n)
     )

@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import artifacts
 from flows.ingest import _batches, _run_id
 from flows.locking import warehouse_writer
-from flows.tasks import data_docs, extract_batch, finish, prepare_warehouse, validate_batch
+from flows.tasks import data_docs, discovered, extract_batch, finish, prepare_warehouse, validate_batch
 from presswatch.records import OUTCOME_COUNTER, Article, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
 from presswatch.store import db as warehouse
@@ -59,6 +59,7 @@ def reprocess_flow(
     with warehouse_writer():
         prepare_warehouse(settings, run_id, "presswatch-reprocess", {"db_path": db, "limit": limit})
         raws = read_quarantine(settings, limit)
+        discovered(settings, run_id, len(raws))
         status = "failed"
         try:
             for batch in _batches(raws, settings.batch_size):
@@ -67,10 +68,13 @@ def reprocess_flow(
                 summary.outcomes.extend(release(settings, batch, results, warnings, validation_rows, run_id))
             for _, outcome, _ in summary.outcomes:
                 summary.counts[OUTCOME_COUNTER[outcome]] += 1
-            summary.counts["inputs_seen"] = len(summary.outcomes)
+            summary.counts["inputs_seen"], summary.counts["inputs_discovered"] = len(summary.outcomes), len(raws)
+            summary.counts["landed"] = summary.counts["new"] + summary.counts["new_versions"]
             status = "completed"
         finally:
-            summary.per_outlet, summary.per_day_outlet = finish(settings, run_id, summary.counts, status)
+            summary.per_outlet, summary.per_day_outlet, summary.reconciliation = finish(
+                settings, run_id, summary.counts, status
+            )
             docs_index = data_docs(run_id, settings)
     artifacts.publish_validation(settings, run_id, docs_index)
     get_run_logger().info(

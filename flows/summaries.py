@@ -21,6 +21,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from flows.locking import warehouse_writer
+from presswatch.desk.prepare import prepare_desk
 from presswatch.settings import Settings, load_settings
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
@@ -73,6 +74,7 @@ def prepare_tables(settings: Settings) -> None:
         warehouse.migrate(con)
         warehouse.refresh_views(con)
         sync_members(con)  # what changed since the last run: every aggregate below follows it
+        prepare_desk(con, settings.outlets_path, settings.workers)  # outlet directory, search index
 
 
 @task(name="analyse-articles", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)

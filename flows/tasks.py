@@ -14,7 +14,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from presswatch.extract.pool import extract_many
-from presswatch.ingest.sources import discover_files, read_file
+from presswatch.ingest.sources import read_file, scan
 from presswatch.records import Article, RawDocument, Rejection, sha256_hex
 from presswatch.settings import Settings
 from presswatch.store import db as warehouse
@@ -31,17 +31,28 @@ def prepare_warehouse(settings: Settings, run_id: str, flow_name: str, params: d
 
 
 @task(name="discover-files", cache_policy=NO_CACHE)
-def discover(seeds_dir: str) -> list[str]:
-    return [str(p) for p in discover_files(Path(seeds_dir))]
+def discover(seeds_dir: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Input files, and (path, reason) for what is deliberately not read (config, dotfiles, links out)."""
+    found = scan(Path(seeds_dir))
+    return [str(p) for p in found.files], found.skipped
+
+
+@task(name="record-skipped", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def record_skipped(settings: Settings, run_id: str, skipped: list[tuple[str, str]]) -> None:
+    with warehouse.connect(settings) as con:
+        warehouse.record_skipped(con, run_id, skipped, datetime.now(UTC))
 
 
 @task(name="read-files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
-def read_batch(paths: list[str]) -> tuple[list[RawDocument], list[Rejection]]:
+def read_batch(
+    paths: list[str], max_bytes: int | None = None, root: str | None = None
+) -> tuple[list[RawDocument], list[Rejection]]:
+    """Raw bytes of each file; one over `max_bytes` gives a head sample, its size and full sha256."""
     raws: list[RawDocument] = []
     unreadable: list[Rejection] = []
     for path in paths:
         try:
-            raws.append(read_file(Path(path)))
+            raws.append(read_file(Path(path), max_bytes, Path(root) if root else None))
         except OSError as exc:
             # No bytes to keep: quarantined under the path's own hash, and tried again next run.
             sha = sha256_hex(f"unreadable:{path}".encode())
@@ -80,7 +91,7 @@ def validate_batch(
             {
                 "row_id": sha,
                 "source": raw.source,
-                "byte_size": len(raw.data),
+                "byte_size": raw.byte_size,
                 **dict(zip(("format", "encoding"), _format_of(results[sha]), strict=True)),
             }
             for sha, raw in docs.items()
@@ -153,17 +164,31 @@ def land(
     return [(o.source, o.outcome, o.detail) for o in plan.outcomes]
 
 
+@task(name="count-discovered", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def discovered(settings: Settings, run_id: str, n: int) -> None:
+    """Inputs found, counted apart from what they become: the reconciliation's independent side."""
+    with warehouse.connect(settings) as con:
+        warehouse.record_discovered(con, run_id, n)
+
+
 @task(name="summarize-run", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def finish(
     settings: Settings, run_id: str, counts: dict[str, int], status: str
-) -> tuple[list[Any], list[Any]]:
+) -> tuple[list[Any], list[Any], dict[str, Any]]:
     with warehouse.connect(settings) as con:
         warehouse.finish_run(con, run_id, counts, status, datetime.now(UTC))
+        reconciliation = warehouse.reconciliation(con, run_id)
         per_outlet = con.execute(
             "SELECT outlet, sum(articles)::INTEGER FROM articles_per_day_outlet GROUP BY outlet ORDER BY 2 DESC, 1"
         ).fetchall()
         per_day = con.execute("SELECT day, outlet, articles FROM articles_per_day_outlet").fetchall()
-    return per_outlet, per_day
+    if reconciliation and not reconciliation["balanced"]:
+        get_run_logger().error(
+            "run is UNBALANCED: %s inputs discovered, %s recorded (articles %s, duplicates %s, quarantine %s rows)",
+            reconciliation["inputs_discovered"], reconciliation["inputs_recorded"],
+            reconciliation["article_rows"], reconciliation["duplicate_rows"], reconciliation["quarantine_rows"],
+        )  # fmt: skip
+    return per_outlet, per_day, reconciliation
 
 
 @task(name="build-data-docs", cache_policy=NO_CACHE)

@@ -26,10 +26,22 @@ class RawDocument:
     http_charset: str | None = None  # charset from a Content-Type header, when fetched
     # Feed entry fields (title, published, author, summary, content, feed outlet...) that may fill gaps.
     hints: dict[str, Any] = field(default_factory=dict)
+    # Set only when `data` is a head sample of an input over the size cap (ingest/sources.py):
+    # the real size, and the sha256 of all its bytes (which identifies the document).
+    full_size: int | None = None
+    full_sha256: str | None = None
 
     @property
     def sha256(self) -> str:
-        return sha256_hex(self.data)
+        return self.full_sha256 or sha256_hex(self.data)
+
+    @property
+    def byte_size(self) -> int:
+        return self.full_size if self.full_size is not None else len(self.data)
+
+    @property
+    def truncated(self) -> bool:
+        return self.full_size is not None and self.full_size > len(self.data)
 
 
 @dataclass
@@ -71,8 +83,15 @@ class Rejection:
     observed: dict[str, Any] = field(default_factory=dict)
 
 
-COUNT_KEYS = ("inputs_seen", "landed", "duplicates", "quarantined")
-OUTCOME_COUNTER = {"landed": "landed", "duplicate": "duplicates", "quarantined": "quarantined"}
+# Counts of a run: inputs found at discovery, inputs accounted for, and one count per outcome.
+COUNT_KEYS = (
+    "inputs_discovered", "inputs_seen", "new", "new_versions", "landed", "unchanged", "duplicates", "quarantined",
+    "skipped",
+)  # fmt: skip  ("landed" = new + new_versions)
+OUTCOME_COUNTER = {
+    "new": "new", "new version": "new_versions", "unchanged": "unchanged", "duplicate": "duplicates",
+    "quarantined": "quarantined", "skipped": "skipped",
+}  # fmt: skip
 
 
 @dataclass
@@ -87,3 +106,9 @@ class RunSummary:
     outcomes: list[tuple[str, str, str]] = field(default_factory=list)  # (source, outcome, detail)
     feeds: list[tuple[str, str, int, str | None]] = field(default_factory=list)  # (feed, status, new, error)
     summaries: dict[str, Any] = field(default_factory=dict)
+    # The run's row of the run_reconciliation view: inputs discovered vs recorded, and `balanced`.
+    reconciliation: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return bool(self.reconciliation.get("balanced"))

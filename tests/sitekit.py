@@ -6,6 +6,7 @@ import html
 import json
 from dataclasses import dataclass
 
+import duckdb
 from loopback import ALLOW_LOOPBACK
 
 from presswatch.ingest.fetch import FetchPolicy
@@ -88,3 +89,13 @@ def home_page(links: list[tuple[str, str, str]], title: str = "环回首页") ->
         f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(title)}</title>{head}'
         f"</head><body><h1>{esc(title)}</h1><p>新闻</p></body></html>"
     ).encode()
+
+
+def migrate_for_feeds(con: duckdb.DuckDBPyConnection) -> None:
+    """Every migration, and the one view feed tests read (feed_health): views of other stages are
+    re-created by their own tests, so a view being edited elsewhere cannot fail these."""
+    from presswatch.settings import SQL_DIR
+    from presswatch.store import db as warehouse
+
+    warehouse.migrate(con)
+    con.execute((SQL_DIR / "views" / "feed_health.sql").read_text(encoding="utf-8"))

@@ -64,8 +64,9 @@ def bad_corpus(seeds_dir: Path) -> dict[str, Path]:
 def test_every_bad_input_is_accounted_for(bad_corpus: dict[str, Path], db_path: Path):
     summary = ingest_flow(seeds_dir=str(next(iter(bad_corpus.values())).parent), db_path=str(db_path))
     c = summary.counts
-    assert c["inputs_seen"] == 13
+    assert c["inputs_discovered"] == c["inputs_seen"] == 13
     assert c["inputs_seen"] == c["landed"] + c["duplicates"] + c["quarantined"]
+    assert summary.balanced
     outcome = {Path(src).name: (o, d) for src, o, d in summary.outcomes}
     assert len(outcome) == 13
 
@@ -83,8 +84,8 @@ def test_every_bad_input_is_accounted_for(bad_corpus: dict[str, Path], db_path: 
     assert any("future" in r for r in reasons["future.md"])
     assert kept == 20_000_000  # quarantined, but the raw input is not lost
     assert outcome["copy-of-002.txt"][0] == "duplicate"
-    assert outcome["lying-charset.html"][0] in {"landed", "duplicate"}
-    assert outcome["invalid-utf8.txt"][0] in {"landed", "quarantined"}
+    assert outcome["lying-charset.html"][0] in {"new", "duplicate"}
+    assert outcome["invalid-utf8.txt"][0] in {"new", "quarantined"}
 
 
 def test_a_second_run_over_bad_inputs_adds_nothing(bad_corpus: dict[str, Path], db_path: Path):
@@ -96,4 +97,5 @@ def test_a_second_run_over_bad_inputs_adds_nothing(bad_corpus: dict[str, Path], 
     with duckdb.connect(str(db_path), read_only=True) as con:
         after = con.execute("SELECT (SELECT count(*) FROM quarantine), (SELECT count(*) FROM articles)").fetchone()
     assert after == before
-    assert again.counts["duplicates"] == again.counts["inputs_seen"] == 13
+    assert again.counts["unchanged"] == again.counts["inputs_seen"] == 13
+    assert again.counts["duplicates"] == 0 and again.balanced

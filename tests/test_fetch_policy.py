@@ -14,6 +14,7 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from loopback import ALLOW_LOOPBACK, LoopbackServer, Reply
@@ -306,3 +307,71 @@ def test_bounded_decoder_never_returns_more_than_the_cap_from_one_chunk() -> Non
     assert decoder.total <= 1001
     with pytest.raises(UnsupportedEncoding):
         BoundedDecoder("gzip, br", cap=10)
+
+
+def internal_links(site: LoopbackServer, internal: LoopbackServer) -> list[str]:
+    """Feed links into internal addresses: every spelling, IPv6 loopback, cloud metadata, a redirect."""
+    port = port_of(internal)
+    redirect = site.route("/go", Reply(302, headers={"Location": f"http://127.0.0.3:{port}/secret"}))
+    spelled = [f"http://{host}:{port}/secret" for host in SPELLINGS.values()]
+    return [*spelled, f"http://[::1]:{port}/secret", "http://169.254.169.254/latest/meta-data/", redirect]
+
+
+def all_warehouse_text(db: str) -> str:
+    """Every value of every table and view, as text, to look for anything of the internal server."""
+    import duckdb
+
+    with duckdb.connect(db, read_only=True) as con:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        return "\n".join(repr(con.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables)
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_run_with_hostile_feed_links_lands_the_real_article_and_quarantines_the_rest(
+    site: LoopbackServer,
+    internal: LoopbackServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import duckdb
+    from feedkit import Item, rss, seed_articles
+
+    from flows.ingest import ingest_flow
+
+    monkeypatch.setenv("PRESSWATCH_FETCH_ALLOW_NETWORKS", ",".join(ALLOW_LOOPBACK))
+    monkeypatch.setenv("PRESSWATCH_FETCH_HOST_INTERVAL", "0")
+    article = seed_articles()[0]
+    page = site.route("/news/real.html", Reply(200, article.page(), {"Content-Type": "text/html; charset=utf-8"}))
+    hostile = internal_links(site, internal)
+    # Full text in the feed must not stand in for a refused page: the link itself is the problem.
+    items = [Item(article.title, page)] + [
+        Item(f"内部 {i}", link, content="<p>feed text of a hostile entry</p>") for i, link in enumerate(hostile)
+    ]
+    feed = site.route("/feed.xml", Reply(200, rss(items), {"Content-Type": "application/rss+xml"}))
+    internal_feed = f"http://0x7f000003:{port_of(internal)}/feed.xml"
+    empty = tmp_path / "no-seeds"
+    empty.mkdir()
+    db = str(tmp_path / "w.duckdb")
+
+    summary = ingest_flow(seeds_dir=str(empty), db_path=db, feeds=[feed, internal_feed])
+
+    assert internal.hits == []
+    with duckdb.connect(db, read_only=True) as con:
+        assert con.execute("SELECT url FROM articles").fetchall() == [(page,)]
+        quarantined = con.execute("SELECT source, stage, reasons FROM quarantine ORDER BY source").fetchall()
+        refused = con.execute("SELECT raw_link, error FROM feed_entries WHERE outcome = 'refused'").fetchall()
+        health = con.execute(
+            "SELECT last_status, last_error FROM feed_health WHERE url = ?", [internal_feed]
+        ).fetchall()
+        polled = con.execute("SELECT status, error FROM feed_polls WHERE feed_url = ?", [internal_feed]).fetchall()
+    assert {raw for raw, _ in refused} == set(hostile)
+    assert all("refused address" in error for _, error in refused)
+    assert len(quarantined) == len(hostile) and all(stage == "fetch" for _, stage, _ in quarantined)
+    assert all("refused address" in reasons for _, _, reasons in quarantined)
+    in_outcomes = {source for source, outcome, detail in summary.outcomes if "refused address" in detail}
+    assert len(in_outcomes) == len(hostile)
+    # The feed on an internal address: a failed poll whose reason shows in feed health and the poll log.
+    assert health[0][0] == "failed" and "refused address 127.0.0.3 (loopback)" in health[0][1]
+    assert polled[0][0] == "failed" and "refused address 127.0.0.3 (loopback)" in polled[0][1]
+    text = all_warehouse_text(db)
+    assert SECRET.decode() not in text and "feed text of a hostile entry" not in text

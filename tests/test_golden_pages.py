@@ -2,7 +2,8 @@
 
 Substring checks in the style of trafilatura's own tests: a few sentences of the article that have to
 be there, a few pieces of page furniture that must not, and the metadata the page prints. See
-tests/fixtures/pages/SOURCES.md for where each page comes from.
+tests/fixtures/pages/SOURCES.md for where each page comes from. Each page stands for a kind: a 2000s
+table layout, a forum, a script-revealed WeChat article, an essay signed by a name line, a live ticker ...
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ class Golden:
     title: str | None = None
     date: str | None = None  # prefix of the ISO date
     authors: tuple[str, ...] = field(default_factory=tuple)
+    # What the whole document path decides (weaker author sources, closing dates), when it differs.
+    doc_date: str | None = None
+    doc_authors: tuple[str, ...] = field(default_factory=tuple)
+    not_authors: tuple[str, ...] = field(default_factory=tuple)  # editors, sources: never the author
 
 
 GOLDEN = [
@@ -65,6 +70,7 @@ GOLDEN = [
         "gbk_forum_no_html_tag_6dc2d508.html.gz",
         must=("《太行山上》主要讲述八路军总司令朱德率领刚刚改编完的八路军三个主力师东渡黄河",),
         must_not=("建议使用IE4.0或以上版本浏览",),
+        authors=("放飞&心情",),  # a forum handle joined by '&' is one poster, not two names
     ),
     Golden(
         "utf8_declared_gb2312_0987b0ff.html.gz",
@@ -95,6 +101,79 @@ GOLDEN = [
         must_not=("輝達股價大跌", "分享到臉書", "隱私權政策", "版權所有", "首頁"),
         title="DeepSeek火爆全球 人工智能或進入普惠時代",
         date="2025-02-18T10:32",
+    ),
+]
+
+
+GOLDEN += [
+    # Taiwan news page, UTF-8 traditional script: '〔記者X／台北報導〕' byline, a 責任編輯 line, and dates in
+    # a hot-news list above the headline, in the comments and in the related list: none is the article's.
+    Golden(
+        "traditional_utf8_taiwan_constructed.html",
+        must=("目前超算互聯網已連接國內14個省區市的20多家超算和智算中心", "下游應用可望在今年陸續落地。"),
+        must_not=("颱風外圍環流", "算力中心的電力從哪裡來", "輝達股價大跌", "分享到臉書", "版權所有", "隱私權政策"),
+        title="AI算力需求激增 超算平臺連接20多家中心",
+        date="2025-02-18T10:32",
+        authors=("陳嘉欣",),
+        doc_authors=("陳嘉欣",),
+        not_authors=("林美玲", "責任編輯"),
+    ),
+    # An essay reprinted from a magazine: signed by a name alone under the headline, dated only by the
+    # issue it closes with ('——《北京之春》1998年3月号').
+    Golden(
+        "gbk_essay_name_line_issue_month_5dc3fa2d.html.gz",
+        must=("当今中国最流行的是什么主义?答：犬儒主义。", "共产党的犬儒主义也就走到了它的极点。"),
+        must_not=(),
+        doc_date="1998-03",
+        doc_authors=("胡平",),
+    ),
+    # ASP portal: '发布日期： 7/5/2005 9:23:57 PM' (US month/day, as IIS prints it), and a later
+    # '【看中国2005年07月03日报道】' inside the text that is not the posting date.
+    Golden(
+        "gbk_asp_us_date_05e98007.html.gz",
+        must=("张家界的春天，美得让人眩目。",),
+        must_not=("公民读本与先贤论著",),
+        date="2005-07-05T21:23",
+    ),
+    # Two byline lines under the headline: '本报实习生 甲 乙' then '本报记者 丙 丁 戊'.
+    Golden(
+        "gbk_two_byline_lines_ab65832c.html.gz",
+        must=("为拆一幢房，断送了三条人命。",),
+        must_not=(),
+        authors=("刘国栋", "周炜", "王燕平", "方云凤", "柏建斌"),
+    ),
+    # A government portal: no byline, the item's writer is the plain 编辑 of the closing line.
+    Golden(
+        "utf8_desk_editor_line_500b350d.html.gz",
+        must=("新征程催人奋进，新使命激荡人心。", "预祝大会圆满成功！"),
+        must_not=("打印本页",),
+        doc_authors=("苏亮",),
+        not_authors=("巴彦淖尔日报",),
+    ),
+    # Pages that are not Chinese, where Chinese-portal furniture rules cost text: ticker entries and
+    # forum posts with 'share'/'comment' class names must all stay, as plain trafilatura keeps them.
+    Golden(
+        "german_live_ticker_constructed.html",
+        must=("Abpfiff in München! Dortmund gewinnt das Spitzenspiel",
+              "Tor für Dortmund! Nach einem schnellen Konter", "Der Ball rollt!"),
+        must_not=("Impressum", "Alle Rechte vorbehalten", "Startseite"),
+        title="Liveticker: Bayern gegen Dortmund",
+        date="2024-03-30",
+    ),
+    Golden(
+        "german_forum_thread_constructed.html",
+        must=("Hallo zusammen, wir haben ein Haus aus dem Jahr 1962 gekauft",
+              "Bei uns läuft seit drei Jahren eine Wärmepumpe", "Ich melde mich wieder, sobald wir ein Angebot haben."),
+        must_not=("Forenregeln", "Copyright"),
+        title="Welche Wärmepumpe für den Altbau?",
+        authors=("Heizungsfreund",),
+    ),
+    Golden(
+        "french_live_blog_constructed.html",
+        must=("Victoire au sommet !", "Chute dans le peloton dans la descente du col !",
+              "Le départ réel a été donné à Annemasse"),
+        must_not=("Tous droits réservés", "Accueil"),
+        authors=("Claire Dubois",),
     ),
 ]
 
@@ -139,6 +218,12 @@ def test_golden_page_article_through_the_whole_document_path(golden: Golden) -> 
         assert passage in result.text
     for furniture in golden.must_not:
         assert furniture not in result.text
+    if golden.doc_date:
+        assert result.published_at is not None and result.published_at.startswith(golden.doc_date)
+    if golden.doc_authors:
+        assert result.authors is not None and set(golden.doc_authors) <= set(result.authors), result.authors
+    for name in golden.not_authors:
+        assert name not in (result.authors or []), result.authors
 
 
 def test_bylines_of_related_stories_beside_the_article_do_not_become_its_authors() -> None:
@@ -151,3 +236,11 @@ def test_bylines_of_related_stories_beside_the_article_do_not_become_its_authors
 def test_headline_is_not_repeated_as_the_first_paragraph(extracted: dict[str, HtmlExtraction]) -> None:
     ex = extracted["traditional_big5_constructed.html"]
     assert not ex.text.startswith("DeepSeek火爆全球")
+
+
+def test_name_line_signing_an_essay_gives_the_author_and_leaves_the_body() -> None:
+    golden = next(g for g in GOLDEN if g.file.startswith("gbk_essay_name_line"))
+    result = extract_document(RawDocument(source=golden.file, data=_bytes(golden)))
+    assert isinstance(result, Article)
+    assert result.provenance.get("authors") == "name-line"
+    assert "胡平" not in [line.strip() for line in result.text.split("\n")[:3]]

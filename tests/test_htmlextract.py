@@ -12,6 +12,7 @@ from presswatch.extract.html.clean import (
     scan,
     split_table_rows,
 )
+from presswatch.extract.html.guard import GUARD_SHARE, fragment_guard, is_chinese_page
 from presswatch.extract.html.main_text import choose, extract_html, unshared_edges
 from presswatch.extract.html.meta import clean_sitename, clean_title, find_authors, find_date
 
@@ -282,3 +283,41 @@ def test_attribution_lines_far_from_the_article_are_not_its_own() -> None:
     )
     attributions = extract_html(html, now=NOW).hints.attributions
     assert attributions == [("source", "示例日报"), ("editor", "王小明")]
+
+
+# ---- pages that are not Chinese: never a fragment of what plain trafilatura keeps ---------------------
+
+_POSTS = "".join(
+    f"<div class='entry'><p>Entry {i}: the home side pressed high for most of the half, and the visitors "
+    f"defended deep, waiting for a counter that came only in the closing minutes of the match.</p></div>"
+    for i in range(8)
+)
+
+
+def test_fragment_guard_returns_plain_trafilatura_text_for_a_fragment_of_a_page_that_is_not_chinese() -> None:
+    html = f"<html><body><nav>Home News Sport</nav><main><h1>Live</h1>{_POSTS}</main></body></html>"
+    reference = fragment_guard("Live coverage.", html, page_chars=2000, chinese=False)
+    assert reference is not None and "Entry 7: the home side pressed high" in reference
+    assert GUARD_SHARE * len(reference) > len("Live coverage.")
+
+
+def test_fragment_guard_leaves_chinese_pages_and_texts_that_are_not_small_alone() -> None:
+    html = f"<html><body><main>{_POSTS}</main></body></html>"
+    assert fragment_guard("短文。", html, page_chars=2000, chinese=True) is None
+    assert fragment_guard("x" * 300, html, page_chars=2000, chinese=False) is None
+
+
+def test_comment_named_blocks_are_kept_on_pages_that_are_not_chinese() -> None:
+    posts = "".join(
+        f"<div class='post comment-text'><p>Post {i}: we insulated the roof first and replaced three radiators, "
+        f"and the heat pump has run efficiently through two winters since.</p></div>" for i in range(4)
+    )
+    ex = extract_html(f"<html lang='en'><head><title>Heat pumps in old houses</title></head><body>"
+                      f"<h1>Heat pumps in old houses</h1>{posts}</body></html>", now=NOW)
+    assert all(f"Post {i}: we insulated" in ex.text for i in range(4))
+    assert not ex.chinese_page
+
+
+def test_is_chinese_page_by_han_share_of_letters() -> None:
+    assert is_chinese_page("深度求索发布新模型 DeepSeek-R1，引发关注")
+    assert not is_chinese_page("Die Bundesliga im Liveticker: Bayern gegen Dortmund")

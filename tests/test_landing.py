@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from presswatch.records import Article, RawDocument, Rejection
-from presswatch.store.landing import Known, article_id_for, plan_landing
+from presswatch.store.landing import OUTCOMES, Known, article_id_for, plan_landing
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -33,7 +33,7 @@ def test_article_id_ignores_whitespace_punctuation_and_width():
 def test_new_document_lands_as_version_one():
     raw = RawDocument("a.txt", b"one")
     plan = _plan([raw], {raw.sha256: _article(raw, "正文一")})
-    assert [o.outcome for o in plan.outcomes] == ["landed"]
+    assert [o.outcome for o in plan.outcomes] == ["new"]
     assert plan.articles[0]["version"] == 1 and plan.articles[0]["supersedes"] is None
     assert len(plan.documents) == 1 and plan.documents[0]["raw"] == b"one"
 
@@ -41,7 +41,7 @@ def test_new_document_lands_as_version_one():
 def test_same_bytes_under_same_name_is_unchanged_and_writes_nothing():
     raw = RawDocument("a.txt", b"one")
     plan = _plan([raw], {}, Known(documents={raw.sha256: ("a.txt", "art")}))
-    assert [o.outcome for o in plan.outcomes] == ["duplicate"]
+    assert [o.outcome for o in plan.outcomes] == ["unchanged"]
     assert not (plan.documents or plan.articles or plan.duplicates or plan.quarantine)
 
 
@@ -50,21 +50,22 @@ def test_same_bytes_under_another_name_is_recorded_once():
     known = Known(documents={raw.sha256: ("a.txt", "art-1")})
     plan = _plan([raw], {}, known)
     assert plan.duplicates[0]["duplicate_of"] == "art-1" and plan.duplicates[0]["reason"] == "same-bytes"
+    assert plan.outcomes[0].outcome == "duplicate"
     again = _plan([raw], {}, Known(known.documents, {(raw.sha256, "copy.txt")}))
-    assert again.duplicates == [] and again.outcomes[0].outcome == "duplicate"
+    assert again.duplicates == [] and again.outcomes[0].outcome == "unchanged"
 
 
 def test_same_bytes_twice_in_one_batch_lands_once():
     a, b = RawDocument("a.txt", b"x"), RawDocument("b.txt", b"x")
     plan = _plan([a, b], {a.sha256: _article(a, "正文")})
-    assert [o.outcome for o in plan.outcomes] == ["landed", "duplicate"]
+    assert [o.outcome for o in plan.outcomes] == ["new", "duplicate"]
     assert len(plan.articles) == 1 and len(plan.documents) == 1
 
 
 def test_other_bytes_same_text_is_a_duplicate_not_an_article():
     a, b = RawDocument("a.txt", b"utf8"), RawDocument("a-gbk.txt", b"gbk")
     plan = _plan([a, b], {a.sha256: _article(a, "同一正文"), b.sha256: _article(b, "同一 正文")})
-    assert [o.outcome for o in plan.outcomes] == ["landed", "duplicate"]
+    assert [o.outcome for o in plan.outcomes] == ["new", "duplicate"]
     assert plan.duplicates[0]["reason"] == "same-text"
     assert len(plan.documents) == 2  # both raw inputs are kept
 
@@ -74,7 +75,7 @@ def test_changed_file_becomes_a_new_version():
     known = Known(documents={}, articles={"old"}, latest={"a.txt": ("old", 1)})
     plan = _plan([raw], {raw.sha256: _article(raw, "改过的正文")}, known)
     assert plan.articles[0]["version"] == 2 and plan.articles[0]["supersedes"] == "old"
-    assert plan.outcomes[0].detail.startswith("new version 2")
+    assert plan.outcomes[0].outcome == "new version" and plan.outcomes[0].detail.startswith("version 2")
 
 
 def test_rejection_is_quarantined_with_its_reasons_and_raw_kept():
@@ -90,4 +91,5 @@ def test_every_input_gets_exactly_one_outcome():
     results = {r.sha256: _article(r, f"正文{r.data!r}") for r in raws}
     plan = _plan(raws, results)
     assert len(plan.outcomes) == 9
-    assert plan.count("landed") + plan.count("duplicate") + plan.count("quarantined") == 9
+    assert plan.count("new") + plan.count("duplicate") + plan.count("quarantined") == 9
+    assert {o.outcome for o in plan.outcomes} <= set(OUTCOMES)

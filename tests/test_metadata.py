@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from presswatch.extract.bylines import desk_authors, is_person_name, name_line
+from presswatch.extract.dates import issue_month, printed_dates
 from presswatch.extract.document import extract_document
 from presswatch.extract.metadata import (
     CHINA_OFFSET,
@@ -143,3 +145,33 @@ def test_closing_link_names_the_platform_only_when_it_matches_a_label_or_host() 
     )
     assert platform_link("[门户](https://example.com/x)", {"门户"}) == ("门户", "https://example.com/x")
     assert platform_link("[原文链接](https://example.com/x)", set()) is None
+
+
+# ---- weaker author sources and printed dates (presswatch.extract.bylines / .dates) ---------------------
+
+
+def test_person_names_open_with_a_common_surname() -> None:
+    assert is_person_name("胡平") and is_person_name("陳嘉欣") and is_person_name("欧阳修文")
+    assert not is_person_name("前言") and not is_person_name("新华社") and not is_person_name("责任编辑")
+
+
+def test_plain_editor_and_person_source_lines_name_authors_but_responsible_editors_do_not() -> None:
+    assert desk_authors(["来源：巴彦淖尔日报 编辑：苏亮"]) == ["苏亮"]
+    assert desk_authors(["来源: 尹娟"]) == ["尹娟"]
+    assert desk_authors(["责任编辑：王小明", "責編：陳大文", "主编：李四", "来源：新华社"]) == []
+
+
+def test_name_line_under_the_headline_is_found_only_among_the_first_lines() -> None:
+    assert name_line(["犬儒病(上)", "胡平", "当今中国最流行的是什么主义?"]) == 1
+    assert name_line(["第一段正文。", "第二段。", "第三段。", "王五"]) is None
+
+
+def test_us_dates_after_a_label_or_with_am_pm_are_month_first() -> None:
+    dates = printed_dates("作者：\n发布日期： 9/17/2004 5:54:13 AM\n【看中国2005年07月03日报道】")
+    assert [d.value for d in dates] == [datetime(2004, 9, 17, 5, 54, 13), datetime(2005, 7, 3)]
+    assert printed_dates("比分 3/4/2005 之间") == []  # unlabelled and no AM/PM: ambiguous, skipped
+
+
+def test_magazine_issue_closing_the_text_dates_it_to_the_month() -> None:
+    assert issue_month("……走到了它的极点。\n——《北京之春》1998年3月号") == "1998-03-01"
+    assert issue_month("2025年3月，公司发布了新模型，正文很长。" + "正文" * 200) is None

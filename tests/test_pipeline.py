@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import duckdb
+
+from presswatch.records import RunSummary
 import pytest
 
 from flows.ingest import ingest_flow
@@ -22,20 +24,29 @@ def _counts(db: Path) -> dict[str, int]:
     return {t: _count(db, t) for t in ("documents", "articles", "duplicates", "quarantine")}
 
 
+def _outcomes(summary: RunSummary) -> dict[str, int]:
+    keys = ("inputs_discovered", "inputs_seen", "new", "unchanged", "duplicates", "quarantined")
+    return {k: summary.counts[k] for k in keys}
+
+
 def test_run_lands_the_five_seeds(seeds_dir: Path, db_path: Path):
     summary = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
-    assert summary.counts == {"inputs_seen": 5, "landed": 5, "duplicates": 0, "quarantined": 0}
+    assert _outcomes(summary) == {"inputs_discovered": 5, "inputs_seen": 5, "new": 5, "unchanged": 0,
+                                  "duplicates": 0, "quarantined": 0}  # fmt: skip
     assert _counts(db_path) == {"documents": 5, "articles": 5, "duplicates": 0, "quarantine": 0}
     outlets = dict(summary.per_outlet)
     assert outlets["观察者网"] == 1 and outlets["中國工業報"] == 1
     with duckdb.connect(str(db_path), read_only=True) as con:
-        run = con.execute("SELECT status, inputs_seen, landed, balanced FROM run_reconciliation").fetchone()
+        run = con.execute(
+            "SELECT r.status, r.inputs_discovered, r.inputs_recorded, r.new_articles, r.balanced"
+            " FROM run_reconciliation r"
+        ).fetchone()
         lineage = con.execute(
             "SELECT count(*) FROM articles a JOIN documents d USING (doc_sha256)"
             " WHERE a.flow_run_id = ? AND a.extractor_version <> ''",
             [summary.flow_run_id],
         ).fetchone()[0]
-    assert run == ("completed", 5, 5, True)
+    assert run == ("completed", 5, 5, 5, True)
     assert lineage == 5
 
 
@@ -44,7 +55,10 @@ def test_second_run_adds_no_rows(seeds_dir: Path, db_path: Path):
     before = _counts(db_path)
     again = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
     assert _counts(db_path) == before
-    assert again.counts == {"inputs_seen": 5, "landed": 0, "duplicates": 5, "quarantined": 0}
+    # Unchanged inputs are not duplicates: nothing is a copy of anything here.
+    assert _outcomes(again) == {"inputs_discovered": 5, "inputs_seen": 5, "new": 0, "unchanged": 5,
+                                "duplicates": 0, "quarantined": 0}  # fmt: skip
+    assert again.balanced
 
 
 def test_changed_file_becomes_new_version_not_duplicate(seeds_dir: Path, db_path: Path):
@@ -52,7 +66,8 @@ def test_changed_file_becomes_new_version_not_duplicate(seeds_dir: Path, db_path
     target = next(seeds_dir.glob("004_*"))
     target.write_text(target.read_text(encoding="utf-8").replace("557.6萬美元", "600萬美元"), encoding="utf-8")
     summary = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
-    assert summary.counts["landed"] == 1 and summary.counts["duplicates"] == 4
+    assert summary.counts["new_versions"] == 1 and summary.counts["unchanged"] == 4
+    assert summary.counts["new"] == 0 and summary.counts["duplicates"] == 0
     with duckdb.connect(str(db_path), read_only=True) as con:
         versions = con.execute("SELECT version FROM articles WHERE source = ? ORDER BY version", [str(target)]).fetchall()
         current = con.execute("SELECT count(*) FROM articles_current").fetchone()[0]
@@ -65,7 +80,8 @@ def test_copies_under_other_names_and_encodings_are_known_duplicates(seeds_dir: 
     shutil.copy(original, seeds_dir / "renamed-copy.txt")
     (seeds_dir / "utf16-copy.txt").write_bytes(original.read_text(encoding="utf-8").encode("utf-16"))
     summary = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
-    assert summary.counts == {"inputs_seen": 7, "landed": 5, "duplicates": 2, "quarantined": 0}
+    assert _outcomes(summary) == {"inputs_discovered": 7, "inputs_seen": 7, "new": 5, "unchanged": 0,
+                                  "duplicates": 2, "quarantined": 0}  # fmt: skip
     with duckdb.connect(str(db_path), read_only=True) as con:
         reasons = dict(con.execute("SELECT reason, count(*) FROM duplicates GROUP BY reason").fetchall())
     assert reasons == {"same-bytes": 1, "same-text": 1}
@@ -76,7 +92,8 @@ def test_bad_inputs_are_quarantined_with_reasons_and_the_run_balances(seeds_dir:
     (seeds_dir / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20)
     summary = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
     c = summary.counts
-    assert c["inputs_seen"] == c["landed"] + c["duplicates"] + c["quarantined"] == 7
+    assert c["inputs_discovered"] == c["inputs_seen"] == c["landed"] + c["duplicates"] + c["quarantined"] == 7
+    assert summary.balanced
     with duckdb.connect(str(db_path), read_only=True) as con:
         rows = dict(con.execute("SELECT source, reasons::VARCHAR FROM quarantine").fetchall())
     assert "empty" in rows[str(seeds_dir / "empty.txt")].lower()

@@ -22,7 +22,9 @@ def test_quarantined_documents_land_after_the_limit_is_raised(
 
     monkeypatch.delenv("PRESSWATCH_MAX_INPUT_BYTES")
     summary = reprocess_flow(db_path=str(db_path))
-    assert summary.counts == {"inputs_seen": 3, "landed": 3, "duplicates": 0, "quarantined": 0}
+    assert {k: summary.counts[k] for k in ("inputs_discovered", "inputs_seen", "landed", "duplicates", "quarantined")} \
+        == {"inputs_discovered": 3, "inputs_seen": 3, "landed": 3, "duplicates": 0, "quarantined": 0}
+    assert summary.balanced
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
         released = con.execute(

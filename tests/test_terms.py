@@ -81,3 +81,25 @@ def test_links_are_not_cut_into_terms(watchlist):
 def test_top_terms_add_up_articles_and_break_ties_alphabetically():
     a, b = Counter({"芯片": 2, "模型": 1}), Counter({"模型": 2, "算力": 1, "AI": 1})
     assert top_terms([a, b], 3) == [("模型", 3), ("芯片", 2), ("AI", 1)]
+
+
+def _python_jieba_terms(text: str, watchlist) -> Counter[str]:
+    """The terms as the Python jieba (the reference) finds them, with the same dictionary and filters."""
+    from presswatch.summaries.terms import USER_WORD_FREQ, _URLISH, _prepared, term_key
+    from presswatch.summaries.watchlist import jieba_dictionary
+    from presswatch.text import normalise_for_match
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    for word in jieba_dictionary(watchlist):
+        tokenizer.add_word(word, freq=USER_WORD_FREQ)
+    names, stop = _prepared(watchlist)[1], stop_words()
+    tokens = tokenizer.lcut(normalise_for_match(_URLISH.sub(" ", text), fold_case=False))
+    return Counter(k for k in (term_key(t, names, stop) for t in tokens) if k is not None)
+
+
+def test_fast_segmenter_finds_the_seeds_terms_python_jieba_finds(watchlist, seed_counters):
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("0*.txt"))]
+    reference = [_python_jieba_terms(t, watchlist) for t in texts]
+    assert seed_counters == reference
+    assert top_terms(seed_counters, 30) == top_terms(reference, 30)

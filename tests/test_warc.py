@@ -16,6 +16,7 @@ from presswatch.extract.document import extract_document
 from presswatch.ingest.warc import (
     KIND,
     Skipped,
+    is_archive_file,
     iter_archive,
     iter_archive_batches,
     looks_like_archive,
@@ -236,3 +237,14 @@ def test_seed_files_in_a_warc_extract_like_the_files_plus_their_urls(archive: Ca
         assert isinstance(from_file, Article) and isinstance(from_warc, Article), path.name
         assert (from_warc.title, from_warc.text) == (from_file.title, from_file.text), path.name
         assert from_warc.url == (from_file.url or urls[path.name]), path.name
+
+
+def test_archive_files_are_recognised_by_content_whatever_their_name(
+    archive: Callable[..., Archive], pages: list[bytes], tmp_path: Path
+) -> None:
+    a = archive("capture.bin")
+    a.add("http://x.example/0", pages[0])
+    page = tmp_path / "page.warc.gz"
+    page.write_bytes(gzip.compress(pages[0]))
+    assert is_archive_file(a.close()) and not is_archive_file(page)
+    assert not is_archive_file(tmp_path / "missing.warc")

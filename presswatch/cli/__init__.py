@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from presswatch.cli import inspect, pipeline
+from presswatch.cli import desk, feeds, inspect, pipeline
 from presswatch.settings import SettingsError
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="presswatch: media monitoring on Prefect + DuckDB."
 )
-for _module in (pipeline, inspect):
+for _module in (pipeline, inspect, feeds, desk):
     app.registered_commands.extend(_module.app.registered_commands)
     app.registered_groups.extend(_module.app.registered_groups)
 

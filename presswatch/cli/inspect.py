@@ -1,4 +1,4 @@
-"""Commands that read: extraction of files without a warehouse, SQL, feed health, the HTML report."""
+"""Commands that read: extraction of files without a warehouse, SQL, the HTML report (feeds: feeds.py)."""
 
 from __future__ import annotations
 
@@ -72,8 +72,15 @@ def sql(
     query: Annotated[str, typer.Argument(help="SQL to run, read-only")],
     db: DbOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="rows as JSON lines")] = False,
+    allow_files: Annotated[
+        bool,
+        typer.Option("--allow-files", help="let the query read and write files outside the warehouse"),
+    ] = False,
 ) -> None:
-    """A read-only query against the warehouse, printed as a table."""
+    """A read-only query against the warehouse, printed as a table.
+
+    DuckDB's access to other files (COPY ... TO, read_csv, ATTACH, extensions) is off unless --allow-files.
+    """
     import duckdb
 
     from presswatch.store.db import read_only_query
@@ -83,7 +90,7 @@ def sql(
         err.print(f"no warehouse at {path}: run `presswatch run` first")
         raise typer.Exit(2)
     try:
-        columns, rows = read_only_query(path, query)
+        columns, rows = read_only_query(path, query, allow_files=allow_files)
     except duckdb.Error as exc:
         err.print(f"query failed: {exc}")
         raise typer.Exit(1) from exc
@@ -94,15 +101,6 @@ def sql(
             )
     else:
         console.print(table(f"{len(rows)} row(s)", columns, rows))
-
-
-@app.command()
-def feeds(db: DbOption = None) -> None:
-    """Per-feed health: last success, last error, consecutive failures, new entries, silent feeds."""
-    from presswatch.store.db import read_only_query
-
-    columns, rows = read_only_query(db or load_settings().db_path, "SELECT * FROM feed_health")
-    console.print(table("Feed health", columns, rows))
 
 
 @app.command()

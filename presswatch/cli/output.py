@@ -41,3 +41,13 @@ def summaries_table(result: dict[str, Any]) -> Table:
     return table(
         "Summaries (`presswatch report --out report.html` shows them)", ["summary", "seconds", "result"], rows
     )
+
+
+def outcome_line(counts: dict[str, int]) -> str:
+    """The closing line of a run: every input and what it became."""
+    c = counts
+    return (
+        f"[bold]{c['inputs_seen']} inputs[/]: {c['new']} new, {c['new_versions']} new versions, "
+        f"{c['unchanged']} unchanged, {c['duplicates']} duplicates, {c['quarantined']} quarantined"
+        + (f", {c['skipped']} skipped" if c.get("skipped") else "")
+    )

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from presswatch.cli.output import DbOption, console, summaries_table, table
+from presswatch.cli.output import DbOption, console, err, outcome_line, summaries_table, table
+from presswatch.cli.progress_bars import showing_progress
 from presswatch.settings import PROJECT_ROOT
 
 app = typer.Typer()
@@ -51,27 +52,34 @@ def run(
     ] = False,
     batch_size: Annotated[int | None, typer.Option(help="documents per Prefect task")] = None,
     workers: Annotated[int | None, typer.Option(help="extraction processes")] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="also show Prefect's task logs on the console")
+    ] = False,
 ) -> None:
     """One Prefect flow run of the whole pipeline: discover, read, extract, validate, land, summarize."""
     ingest_flow = load_flow("ingest")
 
-    summary = ingest_flow(
-        seeds_dir=str(seeds) if seeds else None,
-        db_path=str(db) if db else None,
-        feeds=feed or None,
-        include_feeds=not no_feeds or bool(feed),
-        summarize=not no_summaries,
-        batch_size=batch_size,
-        workers=workers,
-    )
-    c = summary.counts
-    console.print(
-        f"[bold]inputs seen {c['inputs_seen']}[/]: {c['landed']} new articles, "
-        f"{c['duplicates']} duplicates, {c['quarantined']} quarantined  (warehouse {summary.db_path})"
-    )
-    quarantined = [(s, d) for s, o, d in summary.outcomes if o == "quarantined"]
-    if quarantined:
-        console.print(table("Quarantined", ["input", "reason"], quarantined))
+    with showing_progress(console, verbose):
+        summary = ingest_flow(
+            seeds_dir=str(seeds) if seeds else None,
+            db_path=str(db) if db else None,
+            feeds=feed or None,
+            include_feeds=not no_feeds or bool(feed),
+            summarize=not no_summaries,
+            batch_size=batch_size,
+            workers=workers,
+        )
+    console.print(outcome_line(summary.counts) + f"  (warehouse {summary.db_path})")
+    not_landed = [(s, o, d) for s, o, d in summary.outcomes if o in ("quarantined", "skipped")]
+    if not_landed:
+        console.print(table("Quarantined or skipped", ["input", "outcome", "reason"], not_landed))
+    if not summary.balanced:
+        rec = summary.reconciliation
+        err.print(
+            f"[bold red]UNBALANCED run[/]: {rec.get('inputs_discovered')} inputs discovered,"
+            f" {rec.get('inputs_recorded')} recorded — see the run_reconciliation view"
+        )
+        raise typer.Exit(3)
     if summary.feeds:
         console.print(table("Feeds polled", ["feed", "status", "new entries", "error"], summary.feeds))
     console.print(table("Articles per outlet", ["outlet", "articles"], summary.per_outlet))
@@ -97,7 +105,8 @@ def reprocess(
     summary = reprocess_flow(db_path=str(db) if db else None, limit=limit)
     c = summary.counts
     console.print(
-        f"[bold]re-processed {c['inputs_seen']}[/]: {c['landed']} released to articles, "
+        f"[bold]re-processed {c['inputs_seen']}[/]: {c['landed']} released to articles "
+        f"({c['new']} new, {c['new_versions']} new versions), "
         f"{c['duplicates']} duplicates of known articles, {c['quarantined']} still quarantined"
     )
     still = [(s, d) for s, o, d in summary.outcomes if o == "quarantined"]

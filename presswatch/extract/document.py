@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from presswatch.extract.bylines import desk_authors, name_line
+from presswatch.extract.dates import issue_month
 from presswatch.extract.decoding import Decoded, DecodeError, decode
 from presswatch.extract.formats import detect_format, split_front_matter
-from presswatch.extract.furniture import attributions_only, clean_paragraphs
+from presswatch.extract.furniture import Cleaned, attributions_only, clean_paragraphs
 from presswatch.extract.html.main_text import extract_html
 from presswatch.extract.metadata import (
     CHINA_OFFSET,
@@ -43,7 +45,8 @@ from presswatch.extract.plaintext import (
 )
 from presswatch.records import Article, RawDocument, Rejection
 
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
+DESK_TAIL = 40  # characters at the end of the last paragraph read for a run-in 编辑/来源 credit
 MIN_BODY_CHARS = 30  # fewer non-space characters than this is a stub or a page without an article
 CHINESE_LANGUAGES = {"zh"}
 
@@ -117,6 +120,8 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
     fields = _Fields()
     labels: set[str] = set()
     page_attributions: list[tuple[str, str]] = []
+    page_lines: list[str] = []  # the attribution lines those were read from
+    author_link: list[str] | None = None
     dates: list[tuple[str, str]] = []
     sitename: str | None = None
     platform: tuple[str, str] | None = None
@@ -147,6 +152,7 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
         fields.offer("declared_language", ex.language, source.get("language", "html"))
         dates += [(d, "html-time") for d in ex.hints.dates] + [(ex.date or "", source.get("date", "html"))]
         page_attributions = ex.hints.attributions
+        page_lines, author_link = ex.hints.attribution_lines, ex.hints.author_link
         portal_rules = ex.chinese_page
         sitename = ex.sitename
         paragraphs = [p for p in ex.text.split("\n") if p.strip()]
@@ -183,6 +189,7 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
     _attribution_fields(fields, attributions, sitename, platform)
     # After the attribution lines: the page's own byline guess is weaker than an explicit 作者/记者 line.
     fields.offer("authors", *html_authors)
+    body, body_text = _weaker_authors(fields, body, body_text, author_link, attribution_lines(cleaned) + page_lines)
     _hint_fields(fields, raw)
     title = fields.get("title")
     title_derived = title is None
@@ -199,6 +206,7 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
     if script:
         fields.provenance["script"] = "opencc-t2s"
     dates.append((_as_text(raw.hints.get("published")) or "", "feed"))
+    dates.append((issue_month(body_text) or "", "issue-month"))  # only when nothing gave a full date
     published = _choose_date(dates, fields, now, CHINA_OFFSET if language in CHINESE_LANGUAGES else None)
 
     return Article(
@@ -220,6 +228,30 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
         attributions=[f"{kind}: {value}" for kind, value in attributions],
         extractor_version=EXTRACTOR_VERSION,
     )
+
+
+def attribution_lines(cleaned: Cleaned) -> list[str]:
+    return [text for text, reason in cleaned.removed if reason == "attribution"]
+
+
+def _weaker_authors(
+    fields: _Fields, body: list[str], body_text: str, link: list[str] | None, lines: list[str]
+) -> tuple[list[str], str]:
+    """When no byline named anyone (presswatch.extract.bylines): a name alone on a line opening the
+    article (then dropped from the body, as the byline it is), the one author the page links to, a
+    plain 编辑 line or a 来源 line naming a person. Returns the body and its text."""
+    if fields.get("authors"):
+        return body, body_text
+    index = name_line(body, fields.get("title"))
+    if index is not None and len(body) > index + 1:
+        fields.offer("authors", [body[index].strip(" \u3000|")], "name-line")
+        body = body[:index] + body[index + 1 :]
+        return body, "\n".join(body)
+    fields.offer("authors", link, "author-link")
+    # The closing credit line is often run into the last paragraph ('……增加。 来源：新闻晨报 编辑：山石').
+    closing = body[-1][-DESK_TAIL:] if body else ""
+    fields.offer("authors", desk_authors([*lines, closing]) or None, "desk-line")
+    return body, body_text
 
 
 def _attribution_fields(

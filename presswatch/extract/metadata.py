@@ -146,7 +146,8 @@ _OUTLET_SUFFIXES = (
     "媒体", "媒體", "客户端", "客戶端", "日报", "周报", "晚报", "时报", "時報", "电视", "電視", "广播", "廣播",
 )
 _OUTLET_WORDS = re.compile(r"\b(News|Times|Post|Daily|Press|Media|Journal|Herald|Tribune|Agency|Reuters)\b", re.I)
-_NAME_SPLIT = re.compile(r"\s*(?:[、,，;；/&]|\band\b|\s和\s)\s*")
+# "&" separates names only between spaces: "放飞&心情" is one forum handle, "Tom & Jerry" two people.
+_NAME_SPLIT = re.compile(r"\s*(?:[、,，;；/]|\band\b|\s和\s)\s*|\s+&\s+")
 _HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}[·•][\u4e00-\u9fff]{1,8}$")
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z.'\-]*(?:\s+[A-Z][A-Za-z.'\-]*){0,3}$")
 

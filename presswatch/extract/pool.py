@@ -16,9 +16,11 @@ MIN_DOCS_PER_WORKER = 8
 def extract_one(raw: RawDocument, max_bytes: int) -> Article | Rejection:
     from presswatch.extract.document import extract_document
 
-    too_large = over_size_cap(len(raw.data), max_bytes)
+    too_large = over_size_cap(raw.byte_size, max_bytes)
     if too_large:
-        return Rejection(raw.source, raw.sha256, "read", [f"{too_large}; raw bytes kept"], {"byte_size": len(raw.data)})
+        # A file read over the cap holds only its head (ingest/sources.py); a smaller input is kept whole.
+        kept = f"first {len(raw.data):,} bytes kept" if raw.truncated else "raw bytes kept"
+        return Rejection(raw.source, raw.sha256, "read", [f"{too_large}; {kept}"], {"byte_size": raw.byte_size})
     try:
         return extract_document(raw)
     except Exception as exc:  # a bug in a rule must cost one document, not the batch

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
-from presswatch.ingest.fetch import Fetcher, FetchError, PermanentFetchError
+from presswatch.ingest.fetch import Fetcher, FetchError, PermanentFetchError, RefusedURLError
 
 TTL_S = 24 * 3600.0
 UNREACHABLE_TTL_S = 1800.0
@@ -44,7 +44,9 @@ class Verdict:
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}{port}"
+    host = (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
+    return f"{parts.scheme.lower()}://{host}{port}"
 
 
 def parse_robots(origin: str, body: bytes, fetched_at: float | None = None) -> RobotsRules:
@@ -56,10 +58,12 @@ def parse_robots(origin: str, body: bytes, fetched_at: float | None = None) -> R
 
 
 def fetch_rules(fetcher: Fetcher, origin: str) -> RobotsRules:
-    """The origin's rules from its robots.txt; never raises."""
+    """The origin's rules from its robots.txt; raises only RefusedURLError (an origin never to fetch)."""
     now = time.monotonic()
     try:
         result = fetcher.fetch(origin + "/robots.txt")
+    except RefusedURLError:
+        raise  # the address policy refuses the whole origin: say so, not "robots.txt unreachable"
     except PermanentFetchError as exc:
         if exc.status is not None and 400 <= exc.status < 500:
             return RobotsRules(origin, None, True, f"HTTP {exc.status}: no rules", now)

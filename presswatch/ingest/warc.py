@@ -65,6 +65,15 @@ def looks_like_archive(head: bytes) -> bool:
     return _is_record_start(head)
 
 
+def is_archive_file(path: str | Path) -> bool:
+    """Whether the file is a WARC/ARC archive, from its first bytes (its name does not matter)."""
+    try:
+        with Path(path).open("rb") as fh:
+            return looks_like_archive(fh.read(512))
+    except OSError:
+        return False
+
+
 def _is_record_start(data: bytes) -> bool:
     return data.startswith((b"WARC/1.", b"WARC/0.", b"filedesc://"))
 

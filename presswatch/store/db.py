@@ -35,7 +35,11 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 def open_connection(
-    db_path: str | Path, *, read_only: bool = False, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+    db_path: str | Path,
+    *,
+    read_only: bool = False,
+    timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+    config: dict[str, Any] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting (with backoff) while another process holds its lock."""
     path = Path(db_path)
@@ -45,7 +49,7 @@ def open_connection(
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=config or {})
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
@@ -57,9 +61,13 @@ def open_connection(
 
 @contextmanager
 def connection(
-    db_path: str | Path, *, read_only: bool = False, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+    db_path: str | Path,
+    *,
+    read_only: bool = False,
+    timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+    config: dict[str, Any] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = open_connection(db_path, read_only=read_only, timeout_s=timeout_s)
+    con = open_connection(db_path, read_only=read_only, timeout_s=timeout_s, config=config)
     try:
         yield con
     finally:
@@ -230,7 +238,43 @@ def land_batch(
         _insert(con, "articles", plan.articles)
         _insert(con, "duplicates", plan.duplicates)
         _insert(con, "quarantine", plan.quarantine)
+        _record_inputs(con, plan, plan_kwargs["flow_run_id"], plan_kwargs["now"])
     return plan
+
+
+def _record_inputs(con: duckdb.DuckDBPyConnection, plan: LandingPlan, run_id: str | None, now: datetime) -> None:
+    """One run_inputs row per input, in the batch's transaction: the ledger the reconciliation counts."""
+    _insert(
+        con,
+        "run_inputs",
+        [
+            {"flow_run_id": run_id, "source": o.source, "doc_sha256": o.doc_sha256, "outcome": o.outcome,
+             "detail": o.detail, "recorded_at": now}
+            for o in plan.outcomes
+        ],
+    )  # fmt: skip
+
+
+def record_skipped(
+    con: duckdb.DuckDBPyConnection, run_id: str, skipped: Sequence[tuple[str, str]], now: datetime
+) -> None:
+    """Inputs deliberately not ingested (the pipeline's own config files...): listed, never dropped silently."""
+    _insert(
+        con,
+        "run_inputs",
+        [
+            {"flow_run_id": run_id, "source": source, "doc_sha256": None, "outcome": "skipped",
+             "detail": reason, "recorded_at": now}
+            for source, reason in skipped
+        ],
+    )  # fmt: skip
+
+
+def record_discovered(con: duckdb.DuckDBPyConnection, run_id: str, n: int) -> None:
+    """Count inputs as they are found, before and independently of what they become."""
+    con.execute(
+        "UPDATE runs SET inputs_discovered = inputs_discovered + ? WHERE flow_run_id = ?", [n, run_id]
+    )
 
 
 def start_run(
@@ -246,19 +290,22 @@ def start_run(
 def finish_run(
     con: duckdb.DuckDBPyConnection, run_id: str, counts: dict[str, int], status: str, now: datetime
 ) -> None:
+    """Store the run's counts (from its outcomes) and return its reconciliation row."""
     con.execute(
-        "UPDATE runs SET finished_at = ?, status = ?, inputs_seen = ?, landed = ?, duplicates = ?, quarantined = ?"
-        " WHERE flow_run_id = ?",
-        [
-            now,
-            status,
-            counts["inputs_seen"],
-            counts["landed"],
-            counts["duplicates"],
-            counts["quarantined"],
-            run_id,
-        ],
-    )
+        "UPDATE runs SET finished_at = ?, status = ?, inputs_seen = ?, landed = ?, new_articles = ?,"
+        " new_versions = ?, unchanged = ?, duplicates = ?, quarantined = ?, skipped = ? WHERE flow_run_id = ?",
+        [now, status, counts["inputs_seen"], counts["new"] + counts["new_versions"], counts["new"],
+         counts["new_versions"], counts["unchanged"], counts["duplicates"], counts["quarantined"],
+         counts["skipped"], run_id],
+    )  # fmt: skip
+
+
+def reconciliation(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    """The run's row of the run_reconciliation view: discovered vs recorded inputs, and whether they balance."""
+    cur = con.execute("SELECT * FROM run_reconciliation WHERE flow_run_id = ?", [run_id])
+    names = [d[0] for d in cur.description or []]
+    row = cur.fetchone()
+    return dict(zip(names, row, strict=True)) if row else {}
 
 
 def fetch_frame(db_path: str | Path, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
@@ -266,9 +313,16 @@ def fetch_frame(db_path: str | Path, sql: str, params: Sequence[Any] | None = No
         return con.execute(sql, params or []).df()
 
 
-def read_only_query(db_path: str | Path, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """For analysts: the connection is read-only, so a query cannot change the warehouse."""
-    with connection(db_path, read_only=True) as con:
+# DuckDB can read and write any file the user can (COPY ... TO, read_csv, ATTACH, INSTALL): off for
+# analysts' queries, and locked so the query itself cannot switch it back on.
+NO_EXTERNAL_ACCESS = {"enable_external_access": False, "lock_configuration": True}
+
+
+def read_only_query(
+    db_path: str | Path, sql: str, *, allow_files: bool = False
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """For analysts: read-only, and no file outside the warehouse is read or written unless `allow_files`."""
+    with connection(db_path, read_only=True, config=None if allow_files else NO_EXTERNAL_ACCESS) as con:
         cur = con.execute(sql)
         columns = [d[0] for d in cur.description] if cur.description else []
         return columns, cur.fetchall()
@@ -303,6 +357,7 @@ def open_quarantine_documents(con: duckdb.DuckDBPyConnection, limit: int | None 
     rows = con.execute(
         "SELECT DISTINCT q.doc_sha256, d.source, d.raw, d.kind, d.url FROM quarantine q"
         " JOIN documents d USING (doc_sha256) WHERE q.released_at IS NULL AND d.raw IS NOT NULL"
+        " AND NOT coalesce(d.raw_truncated, false)"  # a head sample cannot be re-extracted
         " ORDER BY d.source LIMIT ?",
         [limit if limit is not None else 2**62],
     ).fetchall()
@@ -329,6 +384,7 @@ def release_batch(
         plan = plan_landing(raws, results, Known(articles=existing, latest=latest), **plan_kwargs)
         _insert(con, "articles", plan.articles)
         _insert(con, "duplicates", plan.duplicates)
+        _record_inputs(con, plan, plan_kwargs["flow_run_id"], plan_kwargs["now"])
         released = [(a["doc_sha256"], a["article_id"]) for a in plan.articles]
         released += [(d["doc_sha256"], d["duplicate_of"]) for d in plan.duplicates]
         if released:

@@ -43,12 +43,15 @@ class Known:
     articles: set[str] = field(default_factory=set)  # article_ids present
     latest: dict[str, tuple[str, int]] = field(default_factory=dict)  # story_key -> (article_id, version)
 
+# What an input can become in a run, as users read it (runs table, run_inputs, summaries, artifacts).
+OUTCOMES = ("new", "new version", "unchanged", "duplicate", "quarantined", "skipped")
+
 
 @dataclass
 class Outcome:
     source: str
     doc_sha256: str
-    outcome: str  # landed | duplicate | quarantined
+    outcome: str  # one of OUTCOMES
     detail: str
 
 
@@ -93,15 +96,17 @@ def plan_landing(
     for raw in raws:
         sha = raw.sha256
         if sha in seen_docs:
-            # Same bytes again: under the same name it is simply unchanged; under another name we
-            # record which source repeats it, once.
+            # Same bytes again: under a name already recorded for them it is unchanged (nothing written);
+            # under a new name it is a duplicate, recorded once with what it repeats.
             first_source, first_article = seen_docs[sha]
-            if raw.source != first_source and (sha, raw.source) not in recorded_dups:
-                plan.duplicates.append(
-                    _dup_row(sha, raw.source, first_article or sha, "same-bytes", now, flow_run_id)
-                )
-                recorded_dups.add((sha, raw.source))
-            plan.outcomes.append(Outcome(raw.source, sha, "duplicate", "already seen: same bytes"))
+            if raw.source == first_source or (sha, raw.source) in recorded_dups:
+                plan.outcomes.append(Outcome(raw.source, sha, "unchanged", "already landed"))
+                continue
+            plan.duplicates.append(
+                _dup_row(sha, raw.source, first_article or sha, "same-bytes", now, flow_run_id)
+            )
+            recorded_dups.add((sha, raw.source))
+            plan.outcomes.append(Outcome(raw.source, sha, "duplicate", f"same bytes as {first_source}"))
             continue
 
         result = results[sha]
@@ -112,8 +117,9 @@ def plan_landing(
             "kind": raw.kind,
             "format": fmt,
             "encoding": enc,
-            "byte_size": len(raw.data),
-            "raw": raw.data,
+            "byte_size": raw.byte_size,
+            "raw": raw.data,  # over the size cap: only a head sample (ingest/sources.py), marked truncated
+            "raw_truncated": raw.truncated,
             "url": raw.url,
             "first_seen": now,
             "flow_run_id": flow_run_id,
@@ -142,8 +148,10 @@ def plan_landing(
         )
         seen_articles.add(article_id)
         latest[key] = (article_id, version)
-        detail = f"new version {version} of {key}" if previous else "new article"
-        plan.outcomes.append(Outcome(raw.source, sha, "landed", detail))
+        if previous:
+            plan.outcomes.append(Outcome(raw.source, sha, "new version", f"version {version} of {key}"))
+        else:
+            plan.outcomes.append(Outcome(raw.source, sha, "new", article_id[:12]))
     return plan
 
 

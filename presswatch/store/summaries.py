@@ -174,3 +174,48 @@ def update_aggregate(
         incremental.mark_applied(con, plan, now)
     incremental.prune_changes(con)
     return result
+
+
+# The order the summaries flow runs them in: each analysis step, then the aggregates built on it.
+RUN_ORDER: tuple[tuple[str | None, tuple[str, ...]], ...] = (
+    ("mentions", ("mentions_daily",)),
+    (None, ("volume",)),
+    ("terms", ("top_terms",)),
+    ("signatures", ("stories",)),
+    ("figures", ("ledger",)),
+    ("searches", ("searches",)),
+)
+
+
+def summarise(
+    db_path: str,
+    config: summaries.AnalysisConfig,
+    now: datetime,
+    *,
+    workers: int = 1,
+    rebuild: bool = False,
+    vocabulary: Vocabulary,
+    searches: Sequence[SavedSearch],
+    run_id: str = "local",
+    timings: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """What the summaries flow does, without Prefect (benchmarks and tests): sync, then each analysis and
+    its aggregates in the flow's order. Fills `timings` (seconds per analysis step and per aggregate)."""
+    timings = {} if timings is None else timings
+    out: dict[str, Any] = {}
+    started = time.perf_counter()
+    with warehouse.connection(db_path) as con:
+        out["sync"] = incremental.sync_members(con)
+    timings["sync"] = time.perf_counter() - started
+    for step, aggregates in RUN_ORDER:
+        if step is not None:
+            result = analyse_pending(db_path, step, config, workers=workers, now=now)
+            out[step], timings[step] = result.analysed, result.seconds
+        for aggregate in aggregates:
+            started = time.perf_counter()
+            with warehouse.connection(db_path) as con:
+                out[aggregate] = update_aggregate(
+                    con, aggregate, now, rebuild=rebuild, vocabulary=vocabulary, searches=searches, run_id=run_id
+                )
+            timings[aggregate] = time.perf_counter() - started
+    return out

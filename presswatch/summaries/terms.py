@@ -1,19 +1,23 @@
 """Top terms of articles: jieba segmentation on simplified text, minus stop words, numbers and fragments.
 
-Watchlist names go into jieba's dictionary so 深度求索 or 梁文锋 stay whole. Stop words come from
+Segmentation is jieba's algorithm and dictionary as implemented in Rust by jieba-rs (the `rjieba`
+binding): 0.05x the time of the Python jieba. Its tokens differ from jieba's in one way that matters for
+terms: it keeps Latin runs joined by punctuation whole ("DeepSeek-R1", "15.6%"), which Python jieba cuts
+into "DeepSeek", "-", "R1"; such tokens are cut the same way here, after which the seeds give the same
+term counts as with jieba (1,629 terms, none different). Watchlist names go into its dictionary so 深度求索
+or 梁文锋 stay whole. Stop words come from
 stopwords-iso (the `stopwordsiso` package, Chinese and English lists) plus a short list of reporting
 words every Chinese news story is full of. Plain functions: no Prefect, no DuckDB.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
-import jieba
+import rjieba
 import stopwordsiso
 
 from presswatch.summaries.watchlist import Watchlist, default_watchlist, jieba_dictionary
@@ -50,20 +54,23 @@ def stop_words() -> frozenset[str]:
     return frozenset(w.casefold() for w in stopwordsiso.stopwords(["zh", "en"])) | NEWS_FILLER
 
 
+# A token mixing Latin letters or digits with punctuation (DeepSeek-R1, 15.6%, press@example): cut into
+# its letter-and-digit runs and single other characters, as Python jieba does.
+_MIXED = re.compile(r"[A-Za-z0-9][^\s]*[^A-Za-z0-9\u3400-\u9fff]|[^A-Za-z0-9\u3400-\u9fff][^\s]*[A-Za-z0-9]")
+_PIECES = re.compile(r"[A-Za-z0-9]+|[^A-Za-z0-9]")
+
+
 @lru_cache(maxsize=4)
-def _tokenizer(user_words: tuple[str, ...]) -> jieba.Tokenizer:
-    # A private tokenizer, built once per process and word list: the global jieba.dt stays untouched for
-    # any other module, and its 0.5-1 s dictionary load is paid once.
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
+def _tokenizer(user_words: tuple[str, ...]) -> rjieba.Jieba:
+    # A private tokenizer, built once per process and word list (0.3 s: the dictionary is compiled in).
+    tokenizer = rjieba.Jieba()
     for word in user_words:
-        tokenizer.add_word(word, freq=USER_WORD_FREQ)
+        tokenizer.add_word(word, USER_WORD_FREQ, None)
     return tokenizer
 
 
 @lru_cache(maxsize=4)
-def _prepared(watchlist: Watchlist) -> tuple[jieba.Tokenizer, dict[str, str]]:
+def _prepared(watchlist: Watchlist) -> tuple[rjieba.Jieba, dict[str, str]]:
     """The tokenizer with the watchlist's words, and case-folded alias -> alias as written (so that
     NVIDIA and Nvidia count as one term, spelt one way)."""
     names = {
@@ -77,7 +84,13 @@ def _prepared(watchlist: Watchlist) -> tuple[jieba.Tokenizer, dict[str, str]]:
 def segment(text: str, watchlist: Watchlist | None = None) -> list[str]:
     """jieba tokens of the simplified text (case kept), with the watchlist in the dictionary."""
     tokenizer, _ = _prepared(watchlist if watchlist is not None else default_watchlist())
-    return tokenizer.lcut(normalise_for_match(_URLISH.sub(" ", text), fold_case=False))
+    tokens: list[str] = []
+    for token in tokenizer.cut(normalise_for_match(_URLISH.sub(" ", text), fold_case=False), True):
+        if _MIXED.search(token):
+            tokens.extend(_PIECES.findall(token))
+        else:
+            tokens.append(token)
+    return tokens
 
 
 def term_key(token: str, names: dict[str, str], stop: frozenset[str]) -> str | None:

@@ -61,10 +61,12 @@ def running_text(el: HtmlElement) -> int:
     return total - hidden - links
 
 
-def furniture_reason(el: HtmlElement, total: int, links: int, may_hold_footer: bool = True) -> str | None:
+def furniture_reason(
+    el: HtmlElement, total: int, links: int, may_hold_footer: bool = True, by_name: bool = True
+) -> str | None:
     """Why a block (`total` chars of text, `links` of them in links) is furniture, or None."""
     name = _name(el)
-    if name and _FURNITURE_NAME.search(name):
+    if by_name and name and _FURNITURE_NAME.search(name):
         return "named"
     if el.tag in _INLINE:
         return None
@@ -81,7 +83,7 @@ class Scan:
     hidden_article: list[HtmlElement]  # hidden blocks holding most of the page's running text
 
 
-def scan(root: HtmlElement) -> Scan:
+def scan(root: HtmlElement, by_name: bool = True) -> Scan:
     """Find furniture blocks and a script-revealed article under `root` in one bottom-up pass.
 
     Reversed pre-order visits every element after its descendants. A block judged furniture counts as
@@ -119,13 +121,13 @@ def scan(root: HtmlElement) -> Scan:
         if tag == "a":
             links = total
         if total and tag in _BLOCKS and total - links <= max_plain:
-            name = _name(el)
+            name = _name(el) if by_name else ""
             if name and _FURNITURE_NAME.search(name):
                 reason: str | None = "named"
             elif tag in _INLINE or not (links >= LINK_DENSE * total or (footer and total <= FOOTER_MAX_CHARS)):
                 reason = None
             else:
-                reason = furniture_reason(el, total, links, footer)
+                reason = furniture_reason(el, total, links, footer, by_name)
             if reason:
                 found.append((el, reason))
                 total = links = 0
@@ -144,8 +146,12 @@ def strip_noise(root: HtmlElement) -> None:
     etree.strip_elements(root, *_NOISE, with_tail=False)
 
 
-def clean_page(root: HtmlElement) -> tuple[int, int]:
+def clean_page(root: HtmlElement, by_name: bool = True) -> tuple[int, int]:
     """Un-hide a script-revealed article and drop furniture blocks, in place: (revealed, removed).
+
+    `by_name=False` keeps blocks whose only fault is their class/id name: on pages that are not Chinese
+    forum posts and live-ticker entries carry "comment"/"share" names. On the English dev set the name
+    rule changed nothing (F1 0.9792 with and without it).
 
     Some platforms (WeChat articles, lazy-rendering portals) ship the article hidden and reveal it by
     script; extractors rightly skip hidden blocks and would find nothing. Hidden menus and pop-ups hold
@@ -153,7 +159,7 @@ def clean_page(root: HtmlElement) -> tuple[int, int]:
     """
     body = root.find(".//body")
     body = body if body is not None else root
-    found = scan(body)
+    found = scan(body, by_name)
     for el in found.hidden_article:
         el.set("style", _HIDDEN_STYLE.sub("", el.get("style", "")))
     removed = 0

@@ -14,20 +14,15 @@ bylines and attribution lines are then weighed by where they sit relative to the
 Measured on the dev sets (bench/extraction.py): F1 0.953 / 0.936 / 0.979 on cwced, magic-html and
 article-benchmark against 0.757 / 0.904 / 0.952 for plain trafilatura.extract().
 
-The furniture rules were made for Chinese portals. On other pages (forum threads, live tickers whose
-entries carry "share"/"comment" class names) they can leave a fragment where trafilatura keeps the
-article, so a page that is not Chinese never ends up with much less than plain trafilatura's own text
-(`fragment_guard`): when the text is under FRAGMENT_OF_PAGE of the page's visible text, plain
-trafilatura (comments off, tables on) runs on the page and its text wins if ours is under GUARD_SHARE
-of it. On the English dev set our text is never under 0.61 of that reference (and right there), so the
-guard changes none of its 61 pages; it fires on 4 of them (the time it costs).
+Pages that are not Chinese get trafilatura's own behaviour where the portal rules would take text
+away (presswatch.extract.html.guard): no furniture removal by class name, the document-level line rules
+reduced to attribution lines, and a guard against ending with a fragment of plain trafilatura's text.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +32,6 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from readability import Document
-from trafilatura.metadata import extract_author
 from trafilatura.readability_lxml import Document as ForkDocument
 from trafilatura.utils import HTML_PARSER, load_html
 
@@ -50,6 +44,12 @@ from presswatch.extract.html.clean import (
     split_table_rows,
     strip_noise,
     text_size,
+)
+from presswatch.extract.html.guard import (
+    GUARD_SHARE,
+    fragment_guard,
+    is_chinese_page,
+    trafilatura_author,
 )
 from presswatch.extract.html.meta import (
     PageHints,
@@ -70,11 +70,6 @@ KEEP_AFTER_TRIM = 0.3  # a trim leaving less than this share of the text is the 
 SUPPORTED = 0.5  # share of a paragraph's pieces found in the other candidate for it to count as shared
 BIG_CHANGE = 0.15  # trims or length gaps beyond this share of trafilatura's text are double-checked
 PIECE = 8  # characters per piece (punctuation and spaces removed) in that comparison
-FRAGMENT_OF_PAGE = 0.2  # a text under this share of the page's visible text may be a fragment ...
-GUARD_SHARE = 0.5  # ... and is one when under this share of plain trafilatura's text (pages not Chinese)
-CHINESE_PAGE = 0.3  # Han share of the page's letters from which the Chinese-portal rules have the last word
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass
@@ -105,10 +100,7 @@ def extract_html(html: str, url: str | None = None, now: datetime | None = None)
     strip_noise(tree)
     page, blocks = page_text(tree)  # before furniture removal, which drops datelines and credits
     chinese = is_chinese_page(page)
-    # trafilatura's byline search, as trafilatura itself uses it: for pages not Chinese without author
-    # metadata, read before furniture removal drops the byline blocks.
-    byline = None if chinese or meta.meta_author else trafilatura_author(tree)
-    clean_page(tree)
+    clean_page(tree, by_name=chinese)
     text, method = main_text(tree, html)
     text = cut_closing_notices(drop_repeated_title(text, meta.title))
     page_chars = text_size(page)
@@ -118,50 +110,16 @@ def extract_html(html: str, url: str | None = None, now: datetime | None = None)
         if text_size(text) < GUARD_SHARE * text_size(reference):
             text, method = reference, "trafilatura-guard"
     header = header_text(page, meta.title, text)
-    hints.attributions = near_attributions(blocks, article_zone(page, text))
+    hints.attributions, hints.attribution_lines = near_attributions(blocks, article_zone(page, text))
     date, date_source = find_date(meta.meta_dates, header, meta.htmldate, now)
     authors, author_source = find_authors(header, text, meta.meta_author, meta.sitename)
-    if authors is None and byline:
+    if authors is None and not chinese and (byline := trafilatura_author(tree)):
         authors, author_source = byline, "trafilatura-author"
     provenance = {**meta.provenance, "text": method, "date": date_source, "authors": author_source}
     return HtmlExtraction(
         text, meta.title, date, authors, meta.sitename, meta.url, meta.language,
         {k: v for k, v in provenance.items() if v}, method, hints, page_chars, chinese, guarded,
     )
-
-
-def trafilatura_author(tree: HtmlElement) -> list[str] | None:
-    try:
-        found = extract_author(tree)
-    except Exception as err:  # a byline guess is not worth losing the page over
-        LOG.debug("trafilatura author failed: %s", err)
-        return None
-    names = [n.strip() for n in (found or "").split(";") if n.strip()]
-    return names or None
-
-
-def is_chinese_page(page: str) -> bool:
-    sample = page[:20000]
-    letters = len(_LETTER.findall(sample))
-    return bool(letters) and len(_HAN.findall(sample)) >= CHINESE_PAGE * letters
-
-
-def fragment_guard(text: str, html: str, page_chars: int, chinese: bool) -> str | None:
-    """Plain trafilatura's text of a page that is not Chinese when `text` is small next to the page
-    (the caller keeps that text when `text` is under GUARD_SHARE of it); None when no check is due."""
-    if chinese or text_size(text) >= FRAGMENT_OF_PAGE * page_chars:
-        return None
-    return plain_trafilatura_text(html)
-
-
-def plain_trafilatura_text(html: str) -> str:
-    """trafilatura as it is used on its own: default settings, comments off, tables on."""
-    tree = _parse(html)
-    if tree is None:
-        return ""
-    strip_noise(tree)
-    doc = trafilatura.bare_extraction(tree, include_comments=False)
-    return str(getattr(doc, "text", "") or "") if doc is not None else ""
 
 
 def naive_utc(now: datetime | None) -> datetime:

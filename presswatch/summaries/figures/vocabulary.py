@@ -164,9 +164,8 @@ class _Reader:
         for i, entry in enumerate(self.items(value, where)):
             at = f"{where}[{i}]"
             entry = self.mapping(entry, at, {"keywords", "quantity"}, set())
-            out.append(
-                Refinement(self.keywords(entry["keywords"], f"{at}.keywords"), self.text(entry["quantity"], at, _NAME))
-            )
+            quantity = self.text(entry["quantity"], f"{at}.quantity", _NAME)
+            out.append(Refinement(self.keywords(entry["keywords"], f"{at}.keywords"), quantity))
         return tuple(out)
 
     def rules(self, value: Any, where: str, name_key: str, with_unit: bool = False,
@@ -190,7 +189,7 @@ class _Reader:
         if unit in LANGUAGE_UNITS:
             raise self.fail(at, f"{unit!r} is a unit the language grammar reads; choose another name")
         pattern = to_simplified_keep_length(self.text(entry["pattern"], f"{at}.pattern"))
-        self.regex(pattern, f"{at}.pattern")
+        self.regex(f"(?:{pattern})", f"{at}.pattern")  # as it is spliced into the grammar's unit pattern
         return SubjectUnit(
             unit, pattern, self.text(entry["quantity"], f"{at}.quantity", _NAME),
             self.refinements(entry.get("refine", []), f"{at}.refine"),

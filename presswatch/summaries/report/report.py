@@ -23,6 +23,7 @@ from presswatch.summaries.report.charts import (
     share_over_time_chart,
     volume_chart,
 )
+from presswatch.summaries.report.searches import collections_section, searches_section
 
 MAX_ROWS = 50
 SIDE_TABLE_ROWS = 12  # tables beside a chart: about as tall as the chart
@@ -228,6 +229,8 @@ SECTIONS = (
     ("figures", "Ledger of figures", _ledger),
     ("terms", "Top terms per day and outlet", _terms),
     ("alerts", "Open alerts", _alerts),
+    ("searches", "Saved searches", searches_section),
+    ("collections", "Outlets by collection, region and kind", collections_section),
 )
 
 
