@@ -39,12 +39,29 @@ def publish_run_summary(summary: RunSummary) -> None:
     create_markdown_artifact(
         key="ingest-summary", markdown=run_summary_markdown(summary), description="What this ingest run did"
     )
-    if summary.outcomes:
+    rows = _run_inputs(summary)
+    if rows:
         create_table_artifact(
             key="ingest-outcomes",
-            table=[{"input": s, "outcome": o, "detail": d} for s, o, d in summary.outcomes],
-            description="Every input of the run and what it became",
+            table=rows,
+            description=f"The run's inputs and what they became (first {OUTCOME_ROWS:,}; all are in run_inputs)",
         )
+
+
+OUTCOME_ROWS = 2000  # an artifact is a page to read, not an export: the run_inputs table holds every row
+
+
+def _run_inputs(summary: RunSummary) -> list[dict[str, str]]:
+    """The run's outcomes from the warehouse, bounded, what needs a look first (unchanged last)."""
+    from presswatch.store.db import fetch_frame
+
+    frame = fetch_frame(
+        summary.db_path,
+        "SELECT source AS input, outcome, detail FROM run_inputs WHERE flow_run_id = ?"
+        " ORDER BY outcome = 'unchanged', outcome, source LIMIT ?",
+        [summary.flow_run_id, OUTCOME_ROWS],
+    )
+    return list(frame.to_dict("records"))
 
 
 def publish_validation(settings: Settings, run_id: str, docs_index: str | None) -> None:

@@ -7,7 +7,9 @@ order, holds the warehouse's writer slot, counts outcomes and publishes what the
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +23,26 @@ from flows.tasks import (
     data_docs,
     discover,
     discovered,
-    extract_batch,
+    extracted,
     finish,
     land,
     prepare_warehouse,
     read_batch,
     record_skipped,
+    skip_unchanged,
     unknown_only,
     validate_batch,
 )
-from presswatch import progress
+from presswatch import progress, workpool
+from presswatch.extract.pool import MIN_DOCS_PER_WORKER, PendingExtraction, start_workers, submit_many
 from presswatch.ingest.feeds import load_feed_configs, select_feeds
 from presswatch.records import OUTCOME_COUNTER, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
+from presswatch.store.file_index import FileState
+
+# Per outcome, at most this many (source, outcome, detail) are kept in RunSummary.outcomes for the CLI and
+# the artifacts; every input's outcome is in the run_inputs table, so memory stays flat at any run size.
+OUTCOMES_KEPT = 1000
 
 
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -45,6 +54,45 @@ def _run_id() -> str:
     return str(flow_run.id) if flow_run.id else f"local-{uuid.uuid4()}"
 
 
+@dataclass
+class InFlight:
+    """A batch read and hashed whose extraction is running in the workers."""
+
+    raws: list[RawDocument]
+    unreadable: list[Rejection]
+    fresh: list[RawDocument]
+    pending: PendingExtraction | None
+    files: dict[str, FileState] = field(default_factory=dict)
+
+
+def start_documents(
+    settings: Settings,
+    raws: list[RawDocument],
+    unreadable: list[Rejection] | None = None,
+    files: dict[str, FileState] | None = None,
+) -> InFlight:
+    """Skip what the warehouse already holds and start extracting the rest; returns without waiting."""
+    fresh = unknown_only(settings, raws) if raws else []
+    pending = submit_many(fresh, workers=settings.workers, max_bytes=settings.max_input_bytes) if fresh else None
+    return InFlight(raws, unreadable or [], fresh, pending, files or {})
+
+
+def finish_documents(settings: Settings, batch: InFlight, run_id: str) -> list[tuple[str, str, str]]:
+    """Wait for a started batch's extraction, validate it and land it. Returns per-input outcomes."""
+    n = len(batch.raws) + len(batch.unreadable)
+    results = extracted(batch.pending) if batch.pending else {}
+    progress.advance("extracted", n)
+    results, warnings, validation_rows = (
+        validate_batch(batch.fresh, results, settings) if results else (results, {}, [])
+    )
+    progress.advance("validated", n)
+    outcomes = land(
+        settings, batch.raws, results, warnings, validation_rows, run_id, batch.unreadable, batch.files
+    )
+    progress.advance("landed", len(outcomes))
+    return outcomes
+
+
 def process_documents(
     settings: Settings,
     raws: list[RawDocument],
@@ -52,16 +100,44 @@ def process_documents(
     unreadable: list[Rejection] | None = None,
 ) -> list[tuple[str, str, str]]:
     """Run one batch through extract -> validate -> land (inside a flow). Returns per-input outcomes."""
-    fresh = unknown_only(settings, raws) if raws else []
-    results = extract_batch(fresh, settings.workers, settings.max_input_bytes) if fresh else {}
-    progress.advance("extracted", len(raws) + len(unreadable or []))
-    results, warnings, validation_rows = (
-        validate_batch(fresh, results, settings) if results else (results, {}, [])
-    )
-    progress.advance("validated", len(raws) + len(unreadable or []))
-    outcomes = land(settings, raws, results, warnings, validation_rows, run_id, unreadable or [])
-    progress.advance("landed", len(outcomes))
-    return outcomes
+    return finish_documents(settings, start_documents(settings, raws, unreadable), run_id)
+
+
+def ingest_files(settings: Settings, run_id: str, summary: RunSummary) -> None:
+    """The files under seeds_dir, as a pipeline: batch N+1 is read, hashed and its extraction started
+    before batch N is validated and landed, so the workers extract while this process does the rest.
+    At most two batches are held at once; files unchanged since they were landed are not read at all."""
+    logger = get_run_logger()
+    seeds = str(settings.seeds_dir)
+    paths, skipped = discover(seeds)
+    logger.info("discovered %d input files under %s (%d skipped)", len(paths), seeds, len(skipped))
+    discovered(settings, run_id, len(paths) + len(skipped))
+    summary.counts["inputs_discovered"] += len(paths) + len(skipped)
+    if skipped:  # listed in the run's outcomes with their reasons, never dropped silently
+        record_skipped(settings, run_id, skipped)
+        _tally(summary, [(path, "skipped", reason) for path, reason in skipped])
+    progress.add_total(len(paths))
+    changed, unstated, n_same, same = skip_unchanged(settings, run_id, paths, OUTCOMES_KEPT)
+    if n_same:
+        _tally(summary, same, n_same)
+        for stage in progress.STAGES:
+            progress.advance(stage, n_same)
+    states = {s.path: s for s in changed}
+    retry = set(unstated)  # could not be stat-ed: the read stage says why
+    to_read = [p for p in paths if p in states or p in retry]  # discovery's order: reproducible batches
+    del paths, changed
+    if len(to_read) >= 2 * MIN_DOCS_PER_WORKER:
+        start_workers(settings.workers)  # their start-up overlaps with reading the first batch
+    in_flight: InFlight | None = None
+    for batch in _batches(to_read, settings.batch_size):
+        raws, unreadable = read_batch(batch, settings.max_input_bytes, seeds)
+        progress.advance("read", len(batch))
+        started = start_documents(settings, raws, unreadable, {p: states[p] for p in batch if p in states})
+        if in_flight is not None:
+            _tally(summary, finish_documents(settings, in_flight, run_id))
+        in_flight = started
+    if in_flight is not None:
+        _tally(summary, finish_documents(settings, in_flight, run_id))
 
 
 def _run_name() -> str:
@@ -89,6 +165,7 @@ def ingest_flow(
     """Ingest the files under seeds_dir and the enabled feeds (plus `feeds` given here) into the warehouse."""
     settings = load_settings(seeds_dir=seeds_dir, db_path=db_path, batch_size=batch_size, workers=workers)
     seeds, db, size = str(settings.seeds_dir), str(settings.db_path), settings.batch_size
+    workpool.use_cluster(settings.dask_address)  # extraction on a Dask cluster when one is configured
     logger = get_run_logger()
     run_id = _run_id()
     summary = RunSummary(flow_run_id=run_id, db_path=db)
@@ -110,19 +187,7 @@ def ingest_flow(
         status = "failed"
         try:
             if include_files:
-                paths, skipped = discover(seeds)
-                logger.info("discovered %d input files under %s (%d skipped)", len(paths), seeds, len(skipped))
-                discovered(settings, run_id, len(paths) + len(skipped))
-                summary.counts["inputs_discovered"] += len(paths) + len(skipped)
-                if skipped:  # listed in the run's outcomes with their reasons, never dropped silently
-                    record_skipped(settings, run_id, skipped)
-                    _tally(summary, [(path, "skipped", reason) for path, reason in skipped])
-                progress.add_total(len(paths))
-                for batch in _batches(paths, size):
-                    raws, unreadable = read_batch(batch, settings.max_input_bytes, seeds)
-                    progress.advance("read", len(batch))
-                    outcomes = process_documents(settings, raws, run_id, unreadable)
-                    _tally(summary, outcomes)
+                ingest_files(settings, run_id, summary)
             if polls:
                 docs = documents_from_polls(polls)
                 logger.info("polled %d feed(s): %d new entries to ingest", len(polls), len(docs))
@@ -158,14 +223,22 @@ def ingest_flow(
     return summary
 
 
-def _tally(summary: RunSummary, outcomes: list[tuple[str, str, str]]) -> None:
-    summary.outcomes.extend(outcomes)
+def _tally(summary: RunSummary, outcomes: list[tuple[str, str, str]], n_unchanged: int = 0) -> None:
+    """Count a batch's outcomes and keep the first OUTCOMES_KEPT of each kind. `n_unchanged` counts
+    files skipped as unchanged in bulk, of which `outcomes` holds only a sample."""
+    kept = Counter(outcome for _, outcome, _ in summary.outcomes)
     batch = dict.fromkeys(OUTCOME_COUNTER, 0)
-    for _, outcome, _ in outcomes:
-        batch[outcome] += 1
-        summary.counts[OUTCOME_COUNTER[outcome]] += 1
-    summary.counts["inputs_seen"] += len(outcomes)
+    for item in outcomes:
+        if kept[item[1]] < OUTCOMES_KEPT:
+            summary.outcomes.append(item)
+            kept[item[1]] += 1
+        batch[item[1]] += 1
+    if n_unchanged:
+        batch["unchanged"] = n_unchanged
+    for outcome, n in batch.items():
+        summary.counts[OUTCOME_COUNTER[outcome]] += n
+    summary.counts["inputs_seen"] += sum(batch.values())
     summary.counts["landed"] = summary.counts["new"] + summary.counts["new_versions"]
     get_run_logger().info(
-        "batch of %d: %s", len(outcomes), ", ".join(f"{n} {outcome}" for outcome, n in batch.items() if n)
+        "batch of %d: %s", sum(batch.values()), ", ".join(f"{n} {outcome}" for outcome, n in batch.items() if n)
     )

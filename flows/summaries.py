@@ -21,6 +21,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from flows.locking import warehouse_writer
+from presswatch import workpool
 from presswatch.desk.prepare import prepare_desk
 from presswatch.settings import Settings, load_settings
 from presswatch.store import db as warehouse
@@ -274,6 +275,7 @@ def summaries_flow(
     db = str(settings.db_path)
     config = summaries.AnalysisConfig.from_settings(settings)
     n_workers = settings.workers
+    workpool.use_cluster(settings.dask_address)  # per-article analyses on a Dask cluster when configured
     run_id = _run_id()
     timings: dict[str, float] = {}
     steps: dict[str, dict[str, Any]] = {}

@@ -13,11 +13,12 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from presswatch.extract.pool import extract_many
+from presswatch.extract.pool import PendingExtraction, extract_many
 from presswatch.ingest.sources import read_file, scan
 from presswatch.records import Article, RawDocument, Rejection, sha256_hex
 from presswatch.settings import Settings
 from presswatch.store import db as warehouse
+from presswatch.store import file_index
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -43,6 +44,32 @@ def record_skipped(settings: Settings, run_id: str, skipped: list[tuple[str, str
         warehouse.record_skipped(con, run_id, skipped, datetime.now(UTC))
 
 
+@task(name="skip-unchanged-files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def skip_unchanged(
+    settings: Settings, run_id: str, paths: list[str], keep: int
+) -> tuple[list[file_index.FileState], list[str], int, list[tuple[str, str, str]]]:
+    """Files whose path, size and mtime match the file index are not read: their `unchanged` outcomes
+    are written here in bulk. Returns the states of the files to read, the paths that could not be
+    stat-ed (the read stage reports them), how many were unchanged, and the first `keep` of those."""
+    changed: list[file_index.FileState] = []
+    failed: list[str] = []
+    n_unchanged, sample = 0, list[tuple[str, str, str]]()
+    with warehouse.connect(settings) as con:
+        for start in range(0, len(paths), UNCHANGED_CHUNK):
+            states, not_stated = file_index.stat_files(paths[start : start + UNCHANGED_CHUNK])
+            failed += not_stated
+            same = file_index.unchanged_files(con, states)
+            with warehouse.transaction(con):
+                file_index.record_unchanged(con, run_id, same, datetime.now(UTC))
+            changed += [s for s in states if s.path not in same]
+            n_unchanged += len(same)
+            sample += [(p, "unchanged", file_index.UNCHANGED_DETAIL) for p in list(same)[: keep - len(sample)]]
+    return changed, failed, n_unchanged, sample
+
+
+UNCHANGED_CHUNK = 5000  # paths stat-ed and looked up per query: bounded memory for any folder size
+
+
 @task(name="read-files", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def read_batch(
     paths: list[str], max_bytes: int | None = None, root: str | None = None
@@ -66,6 +93,12 @@ def unknown_only(settings: Settings, raws: list[RawDocument]) -> list[RawDocumen
     with warehouse.connect(settings) as con:
         known = warehouse.known_for(con, [r.sha256 for r in raws]).documents
     return [r for r in raws if r.sha256 not in known]
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE)
+def extracted(pending: PendingExtraction) -> dict[str, Article | Rejection]:
+    """Wait for a batch whose extraction was started earlier (extract/pool.py submit_many)."""
+    return pending.results()
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
@@ -143,7 +176,9 @@ def land(
     validation_rows: list[dict[str, Any]],
     run_id: str,
     unreadable: list[Rejection],
+    files: dict[str, file_index.FileState] | None = None,
 ) -> list[tuple[str, str, str]]:
+    """One batch in one transaction, with the file index entries of the files it read (`files`)."""
     from presswatch.extract.document import EXTRACTOR_VERSION
 
     formats = {sha: _format_of(r) for sha, r in results.items()}
@@ -159,6 +194,7 @@ def land(
             now=now,
             extractor_version=EXTRACTOR_VERSION,
             unreadable=unreadable,
+            also=lambda c, p: file_index.index_landed(c, p, files or {}, {r.source for r in raws}, now),
         )
         warehouse.record_validation(con, run_id, validation_rows, now)
     return [(o.source, o.outcome, o.detail) for o in plan.outcomes]

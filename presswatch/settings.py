@@ -54,6 +54,8 @@ class Settings:
     lock_timeout_s: float
     # A running Dask scheduler (tcp://host:8786) for the CPU work; empty means local processes.
     dask_address: str | None
+    # Seconds between two plain progress lines of one stage when not on a terminal (0: a line per batch).
+    progress_interval_s: float
     sql_dir: Path = SQL_DIR
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -125,6 +127,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], Callable[[], Any]]] = {
     "fetch_allow_networks": ("PRESSWATCH_FETCH_ALLOW_NETWORKS", _networks, lambda: ()),
     "lock_timeout_s": ("PRESSWATCH_LOCK_TIMEOUT", _non_negative_float, lambda: DEFAULT_LOCK_TIMEOUT_S),
     "dask_address": ("PRESSWATCH_DASK_ADDRESS", lambda raw: raw.strip() or None, lambda: None),
+    "progress_interval_s": ("PRESSWATCH_PROGRESS_INTERVAL", _non_negative_float, lambda: 10.0),
 }
 
 ENV_VARIABLES: tuple[str, ...] = tuple(var for var, _, _ in _ENV.values())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,40 @@ def normalise_for_match(text: str, *, fold_case: bool = True) -> str:
     return to_simplified(out.casefold() if fold_case else out)
 
 
+@lru_cache(maxsize=1)
+def _one_for_one() -> frozenset[str]:
+    """Characters that NFKC or case folding may not map to exactly one character of their own: text
+    without them normalises character by character (full-width punctuation, Han, Latin do)."""
+    seconds = set()  # characters that can compose with the one before them
+    for code in range(0x30000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(chr(int(parts[1], 16)))
+    seconds |= {chr(c) for c in (*range(0x1160, 0x1200), *range(0xD7B0, 0xD800))}  # Hangul vowels, finals
+    unsafe = set()
+    for code in range(0x30000):
+        ch = chr(code)
+        out = nfkc(ch)
+        if (len(out) != 1 or len(out.casefold()) != 1 or len(ch.casefold()) != 1 or unicodedata.combining(ch)
+                or unicodedata.combining(out) or ch in seconds or out in seconds):  # fmt: skip
+            unsafe.add(ch)
+    return frozenset(unsafe)
+
+
+@lru_cache(maxsize=1)
+def _marks() -> dict[int, str]:
+    return dict.fromkeys(map(ord, _one_for_one()), "\0")
+
+
+_MARKED = re.compile("\0+")
+
+
+def _not_one_for_one(text: str) -> Iterator[re.Match[str]]:
+    """Runs of characters in `_one_for_one()` (found on a marked copy: a character class this large makes
+    the regex engine test its members one by one)."""
+    return _MARKED.finditer(text.translate(_marks()))
+
+
 def normalise_for_match_with_offsets(text: str, *, fold_case: bool = True) -> tuple[str, list[int]]:
     """`normalise_for_match(text)` plus, for each of its characters, the index in `text` it came from.
 
@@ -168,24 +203,28 @@ def normalise_for_match_with_offsets(text: str, *, fold_case: bool = True) -> tu
     combining marks, keeping a map back to the original. OpenCC t2s keeps length for Chinese text; if it
     ever does not, the characters are converted one by one so the map stays exact.
     """
-    if unicodedata.is_normalized("NFKC", text):  # the usual case, 30x faster: one character for one
-        folded = text.casefold() if fold_case else text
-        if len(folded) == len(text):
-            converted = to_simplified(folded)
-            if len(converted) == len(folded):
-                return converted, list(range(len(text)))
     pieces: list[str] = []
     offsets: list[int] = []
-    start = 0
-    for i in range(1, len(text) + 1):
-        if i < len(text) and unicodedata.combining(text[i]):
-            continue
-        piece = nfkc(text[start:i])
-        if fold_case:
-            piece = piece.casefold()
-        pieces.append(piece)
-        offsets.extend([start] * len(piece))
-        start = i
+    done = 0
+    # Runs of characters that normalise one for one go whole (30x faster); the others, with the character
+    # before them (the base their combining marks belong to), one base character at a time.
+    for run in _not_one_for_one(text):
+        lo = max(run.start() - 1, done)
+        pieces.append(nfkc(text[done:lo]).casefold() if fold_case else nfkc(text[done:lo]))
+        offsets.extend(range(done, lo))
+        start = lo
+        for i in range(lo + 1, run.end() + 1):
+            if i < run.end() and unicodedata.combining(text[i]):
+                continue
+            piece = nfkc(text[start:i])
+            if fold_case:
+                piece = piece.casefold()
+            pieces.append(piece)
+            offsets.extend([start] * len(piece))
+            start = i
+        done = run.end()
+    pieces.append(nfkc(text[done:]).casefold() if fold_case else nfkc(text[done:]))
+    offsets.extend(range(done, len(text)))
     folded = "".join(pieces)
     converted = to_simplified(folded)
     if len(converted) != len(folded):

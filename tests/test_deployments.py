@@ -4,7 +4,7 @@ schedules and triggers are valid, writers run one at a time, and `presswatch ser
 from __future__ import annotations
 
 import inspect
-import time
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from prefect.cli.deploy._models import PrefectYamlModel
 from prefect.client.schemas.objects import ConcurrencyLimitStrategy
 from prefect.client.schemas.schedules import IntervalSchedule
 from prefect.flows import load_flow_from_entrypoint
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.locking import ARTICLES_LANDED_EVENT, emit_articles_landed, warehouse_resource, warehouse_writer
 from flows.serve import runner_deployments, schedule_from_spec, triggers_from_spec
@@ -138,11 +139,22 @@ def test_an_unknown_schedule_key_is_an_error_not_silently_dropped():
 
 
 def test_warehouse_writer_without_a_server_does_nothing_and_starts_no_api():
-    started = time.monotonic()
-    with warehouse_writer() as held, warehouse_writer() as nested:
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect_server import descendants
+
+    def running_apis() -> set[int | None]:
+        return {port for port, srv in SubprocessASGIServer._instances.items() if srv.running}
+
+    apis, children = running_apis(), {pid for pid, _ in descendants(os.getpid())}
+    with (
+        temporary_settings(updates={PREFECT_API_URL: None}),
+        warehouse_writer() as held,
+        warehouse_writer() as nested,
+    ):
         assert (held, nested) == (False, False)
-    # No embedded API was started for it (that takes 20-30 s on this machine).
-    assert time.monotonic() - started < 2
+    # No embedded API was started for it (that takes 20-30 s here): no new server, no new process.
+    assert running_apis() == apis
+    assert {pid for pid, _ in descendants(os.getpid())} <= children
 
 
 def test_no_event_when_nothing_landed():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import pickle
 import socket
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -91,11 +90,11 @@ def test_500_once_then_200_succeeds_on_retry(server: LoopbackServer, fetcher: Fe
 def test_server_slower_than_read_timeout_is_transient(server: LoopbackServer) -> None:
     url = server.route("/slow", Reply(200, b"late", delay_s=1.5))
     impatient = FetchPolicy(user_agent="t", read_timeout_s=0.3, allow_networks=ALLOW_LOOPBACK)
-    started = time.monotonic()
     with Fetcher(impatient, HostRateLimiter()) as f, pytest.raises(TransientFetchError) as err:
         f.fetch(url)
+    # The read timeout, not the total deadline or the server's late answer, ended the fetch (speed: bench/).
     assert "read timeout" in err.value.reason
-    assert time.monotonic() - started < 1.2
+    assert len(server.hits_for("/slow")) == 1
 
 
 def test_connection_refused_is_transient(fetcher: Fetcher) -> None:

@@ -13,7 +13,7 @@ import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -106,9 +106,9 @@ def test_redirect_from_the_allowed_site_into_the_internal_host_is_refused(
 def test_a_name_is_judged_by_the_address_it_resolves_to_at_connect_time(site: LoopbackServer) -> None:
     # Nothing allowed: "localhost" resolves to 127.0.0.1, where `site` listens, and must not reach it.
     url = site.route("/page", Reply(200, b"should not be read"))
-    with Fetcher(FetchPolicy(user_agent="t", host_interval_s=0.0), HostRateLimiter()) as strict:
-        with pytest.raises(RefusedURLError) as err:
-            strict.fetch(url.replace("127.0.0.1", "localhost"))
+    strict = FetchPolicy(user_agent="t", host_interval_s=0.0)
+    with Fetcher(strict, HostRateLimiter()) as f, pytest.raises(RefusedURLError) as err:
+        f.fetch(url.replace("127.0.0.1", "localhost"))
     assert err.value.reason.startswith("localhost resolves to no allowed address: refused address 127.0.0.1")
     assert site.hits == []
 
@@ -286,7 +286,9 @@ def test_a_gzip_bomb_is_refused_without_expanding_it_in_memory(site: LoopbackSer
     ],
     ids=["gzip", "zlib-deflate", "raw-deflate"],
 )
-def test_compressed_pages_are_decoded(site: LoopbackServer, fetcher: Fetcher, encoding: str, pack) -> None:  # type: ignore[no-untyped-def]
+def test_compressed_pages_are_decoded(
+    site: LoopbackServer, fetcher: Fetcher, encoding: str, pack: Callable[[bytes], bytes]
+) -> None:
     page = "<p>深度求索发布新模型</p>".encode() * 50
     url = site.route("/z", Reply(200, pack(page), {"Content-Encoding": encoding}))
     assert fetcher.fetch(url).body == page
@@ -364,6 +366,7 @@ def test_a_run_with_hostile_feed_links_lands_the_real_article_and_quarantines_th
             "SELECT last_status, last_error FROM feed_health WHERE url = ?", [internal_feed]
         ).fetchall()
         polled = con.execute("SELECT status, error FROM feed_polls WHERE feed_url = ?", [internal_feed]).fetchall()
+        balanced = con.execute("SELECT balanced FROM run_reconciliation").fetchall()
     assert {raw for raw, _ in refused} == set(hostile)
     assert all("refused address" in error for _, error in refused)
     assert len(quarantined) == len(hostile) and all(stage == "fetch" for _, stage, _ in quarantined)
@@ -373,5 +376,6 @@ def test_a_run_with_hostile_feed_links_lands_the_real_article_and_quarantines_th
     # The feed on an internal address: a failed poll whose reason shows in feed health and the poll log.
     assert health[0][0] == "failed" and "refused address 127.0.0.3 (loopback)" in health[0][1]
     assert polled[0][0] == "failed" and "refused address 127.0.0.3 (loopback)" in polled[0][1]
+    assert balanced == [(True,)]  # every refused link is accounted for in the run's reconciliation
     text = all_warehouse_text(db)
     assert SECRET.decode() not in text and "feed text of a hostile entry" not in text

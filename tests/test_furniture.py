@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from presswatch.extract.endings import article_end, is_action_line
 from presswatch.extract.furniture import clean_paragraphs, line_furniture, parse_attribution
 
 BODY = [
@@ -122,3 +123,34 @@ def test_single_line_furniture_is_recognised(line: str, reason: str) -> None:
 )
 def test_body_sentences_are_not_furniture(line: str) -> None:
     assert line_furniture(line) is None
+
+
+# ---- where an article ends on a page that goes on (presswatch.extract.endings) --------------------------
+
+NEXT_POST = ["澳坛真的累了", "我真的累了。当斑竹半年来，没有功劳也有苦劳，而一切都怪我太认真，这是我写给大家的最后一篇长文章。" * 3]
+
+
+@pytest.mark.parametrize("line", ["| [打印] |", "【打印本页】【关闭窗口】", "第1页/共1页 << 上一页 | 下一页 >>"])
+def test_print_and_pagination_lines_are_action_lines(line: str) -> None:
+    assert is_action_line(line)
+
+
+@pytest.mark.parametrize("line", ["打印机的销量今年上升了三成。", "上一页内容回顾", "他在评论中说"])
+def test_sentences_mentioning_actions_are_not_action_lines(line: str) -> None:
+    assert not is_action_line(line)
+
+
+def test_a_print_line_followed_by_the_next_post_ends_the_article_even_before_longer_prose() -> None:
+    cleaned = clean_paragraphs([*BODY, "| [打印] |", *NEXT_POST])
+    assert cleaned.body == BODY
+    assert cleaned.cut_reason == "closing-actions"
+
+
+def test_the_headline_printed_again_under_the_article_ends_it() -> None:
+    cleaned = clean_paragraphs([*BODY, "某市公交方案调整", "2005-04-05 06:40更新"], title="某市公交方案调整")
+    assert cleaned.body == BODY
+    assert cleaned.cut_reason == "title-repeat"
+
+
+def test_a_table_row_naming_the_title_does_not_end_the_article() -> None:
+    assert article_end("| 某市公交方案调整 |  |  |", "某市公交方案调整") is None

@@ -34,6 +34,7 @@ class Golden:
     doc_date: str | None = None
     doc_authors: tuple[str, ...] = field(default_factory=tuple)
     not_authors: tuple[str, ...] = field(default_factory=tuple)  # editors, sources: never the author
+    doc_must_not: tuple[str, ...] = field(default_factory=tuple)  # what the document path cuts besides
 
 
 GOLDEN = [
@@ -48,6 +49,8 @@ GOLDEN = [
         "gbk_yahoo_2005_layout_2bac7fb2.html.gz",
         must=("像许多日本女性一样，顺子一直等到30岁出头才结婚", "女方抱怨性生活“不活跃”的比例有所增加"),
         must_not=("本周雅虎推荐", "西门子无绳电话", "发送给朋友", "雅虎中国著作权声明", "城市资讯"),
+        # The headline printed again under the article opens a second item: the article ends there.
+        doc_must_not=("第1页/共1页", "2005-04-05 06:40更新"),
         title="多数夫妻生活有名无实 日本无性婚姻问题严重(图)",
         date="2005-04-05T06:40",
     ),
@@ -150,6 +153,23 @@ GOLDEN += [
         doc_authors=("苏亮",),
         not_authors=("巴彦淖尔日报",),
     ),
+    # A blog archive page: each post closes with '| [打印] |' and the next post follows, title first.
+    # The article is the first post.
+    Golden(
+        "gbk_blog_archive_posts_59562291.html.gz",
+        must=("湘菜粤菜兵分两路，新鲜的是，湘菜浓妆淡抹，粤菜却是明艳照人。",),
+        must_not=(),
+        doc_must_not=("澳坛真的累了", "我真的累了. 当斑竹半年来", "[打印]"),
+    ),
+    # An official notice closing with its issuer and the date it was signed (落款, 成文日期): the portal's
+    # own date is the day after.
+    Golden(
+        "utf8_official_notice_signature_e8847578.html.gz",
+        must=("三、自本通告发布之日起，上述区域内新迁入的人口不享有相关补偿政策。",),
+        must_not=(),
+        doc_date="2022-01-27",
+        doc_authors=("吉林省人民政府",),
+    ),
     # Pages that are not Chinese, where Chinese-portal furniture rules cost text: ticker entries and
     # forum posts with 'share'/'comment' class names must all stay, as plain trafilatura keeps them.
     Golden(
@@ -216,7 +236,7 @@ def test_golden_page_article_through_the_whole_document_path(golden: Golden) -> 
     assert isinstance(result, Article), getattr(result, "reasons", result)
     for passage in golden.must:
         assert passage in result.text
-    for furniture in golden.must_not:
+    for furniture in golden.must_not + golden.doc_must_not:
         assert furniture not in result.text
     if golden.doc_date:
         assert result.published_at is not None and result.published_at.startswith(golden.doc_date)

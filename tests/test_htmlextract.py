@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import lxml.html
 import pytest
 
+from presswatch.extract.html.authors import find_authors
 from presswatch.extract.html.clean import (
     clean_page,
     cut_closing_notices,
@@ -14,7 +15,7 @@ from presswatch.extract.html.clean import (
 )
 from presswatch.extract.html.guard import GUARD_SHARE, fragment_guard, is_chinese_page
 from presswatch.extract.html.main_text import choose, extract_html, unshared_edges
-from presswatch.extract.html.meta import clean_sitename, clean_title, find_authors, find_date
+from presswatch.extract.html.meta import clean_sitename, clean_title, find_date
 
 NOW = datetime(2025, 3, 1, 12, 0)
 ARTICLE = (
@@ -321,3 +322,38 @@ def test_comment_named_blocks_are_kept_on_pages_that_are_not_chinese() -> None:
 def test_is_chinese_page_by_han_share_of_letters() -> None:
     assert is_chinese_page("深度求索发布新模型 DeepSeek-R1，引发关注")
     assert not is_chinese_page("Die Bundesliga im Liveticker: Bayern gegen Dortmund")
+
+
+@pytest.mark.parametrize(
+    ("header", "names"),
+    [
+        ("新华社北京2月18日电（记者张三、李四）国家统计局今天发布", ["张三", "李四"]),
+        ("本报讯（记者 王小明 通讯员李大伟）昨天上午", ["王小明", "李大伟"]),
+        ("（记者陈嘉欣 北京报道）今天", ["陈嘉欣"]),
+        ("〔記者陳嘉欣／台北報導〕國家超算", ["陳嘉欣"]),
+        ("执笔人：闵乐夫 赵兰波", ["闵乐夫", "赵兰波"]),
+        ("本报实习生 刘国栋 周炜\n本报记者 王燕平", ["刘国栋", "周炜", "王燕平"]),
+    ],
+)
+def test_portal_bylines_name_reporters(header: str, names: list[str]) -> None:
+    assert find_authors(header, "", None) == (names, "byline")
+
+
+def test_responsible_editor_and_source_lines_are_not_bylines() -> None:
+    assert find_authors("责任编辑：王小明\n来源：新华社", "", None) == (None, "")
+
+
+@pytest.mark.parametrize(
+    ("header", "names"),
+    [
+        ("Titel\nVon Jörg Müller\n12.03.2024", ["Jörg Müller"]),
+        ("Par Élodie Martin, à Paris", ["Élodie Martin"]),
+        ("Por María José García — Madrid", ["María José García"]),
+        ("Von Berlin aus fährt der Zug", None),
+        ("Von der Leyen sagte am Montag", None),
+    ],
+)
+def test_european_bylines_name_people_with_accents_and_nobody_in_a_sentence(
+    header: str, names: list[str] | None
+) -> None:
+    assert find_authors(header, "", None)[0] == names

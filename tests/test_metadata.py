@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import lxml.html
 import pytest
 
-from presswatch.extract.bylines import desk_authors, is_person_name, name_line
+from presswatch.extract.bylines import author_link, desk_authors, is_person_name, name_line, signature_block
 from presswatch.extract.dates import issue_month, printed_dates
 from presswatch.extract.document import extract_document
 from presswatch.extract.metadata import (
@@ -175,3 +176,31 @@ def test_us_dates_after_a_label_or_with_am_pm_are_month_first() -> None:
 def test_magazine_issue_closing_the_text_dates_it_to_the_month() -> None:
     assert issue_month("……走到了它的极点。\n——《北京之春》1998年3月号") == "1998-03-01"
     assert issue_month("2025年3月，公司发布了新模型，正文很长。" + "正文" * 200) is None
+
+
+def test_a_header_clock_showing_today_is_not_a_publication_date() -> None:
+    header = "大家论坛\n2006年12月27日（京港台时间）\nSaturday, September 10th, 2005 10:56 am\n播客热潮迅速蔓延"
+    assert [d.value for d in printed_dates(header)] == [datetime(2005, 9, 10, 10, 56)]
+    assert printed_dates("今天是2025年2月18日 星期二") == []
+
+
+def test_english_month_names_are_read_only_when_asked() -> None:
+    assert [d.value for d in printed_dates("Posted 10 Sep 2005")] == [datetime(2005, 9, 10)]
+    assert printed_dates("Posted 10 Sep 2005", month_names=False) == []
+
+
+def test_an_official_document_is_signed_by_its_issuer_and_dated_by_its_signing_day() -> None:
+    text = ["为做好工程建设，现就有关事项通告如下：", "特此通告。", "吉林省人民政府", "2022年1月27日"]
+    assert signature_block(text) == ("吉林省人民政府", "2022年1月27日")
+    assert signature_block(["正文第一段。", "记者 张三", "2022年1月27日"]) is None
+
+
+def test_the_author_a_blog_links_to_most_is_its_poster() -> None:
+    owner = "".join(f"<a href='/?pc={i}&author=102'>分类{i}</a>" for i in range(4))
+    page = lxml.html.fromstring(f"<div><a href='/?author=102'>太小心</a>{owner}<a href='/?author=7'>路人</a></div>")
+    assert author_link(page) == ["太小心"]
+
+
+def test_a_page_linking_to_several_authors_alike_names_none() -> None:
+    page = lxml.html.fromstring("<div><a href='/author/jane/'>Jane Doe</a><a href='/author/bob/'>Bob Roe</a></div>")
+    assert author_link(page) is None

@@ -68,7 +68,6 @@ def test_search_json_answers_with_the_training_cost_articles_by_day_and_outlet(d
     outlets = {o["outlet"] for o in answer["top_outlets"]}
     assert {"纽约时报中文网", "时代周报"} <= outlets
     assert sum(o["matches"] for o in answer["top_outlets"]) == answer["matches"]
-    assert answer["distinctive_terms"], "article_terms are filled by the summaries run"
     assert all(r["snippet"] for r in answer["latest"])
 
 
@@ -80,6 +79,16 @@ def test_search_finds_what_the_python_matcher_finds_on_every_seed(db: Path):
             run_search(con, query_text, Filters())
             got = {r[0] for r in con.execute("SELECT article_id FROM desk_matches").fetchall()}
         assert got == expected, query_text
+
+
+def test_distinctive_terms_are_over_represented_in_the_matches(db: Path):
+    answer = cli_json("search", "芯片 AND 管制", "--db", str(db))
+    assert 0 < answer["matches"] < answer["articles"]
+    terms = answer["distinctive_terms"]
+    assert terms and all(t["z"] > 0 and t["in_matches"] <= t["in_all"] for t in terms)
+    assert "管制" in {t["term"] for t in terms}
+    everything = cli_json("search", "DeepSeek", "--db", str(db))
+    assert everything["matches"] == everything["articles"] and everything["distinctive_terms"] == []
 
 
 def test_traditional_query_finds_the_same_articles(db: Path):

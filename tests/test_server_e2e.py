@@ -1,6 +1,10 @@
 """Scheduled operation end to end: a real Prefect server, the project's prefect.yaml deployed to it as an
 operator would, a process worker running the flows, the warehouse in a temp DuckDB file.
 
+The chain an operator relies on is exercised for real: a run of the ingest deployment lands the seeds, it
+emits `presswatch.articles.landed` for the warehouse, the `summaries-after-new-articles` automation reacts,
+and the summaries run it creates completes. Every link is checked on what the server recorded.
+
 Slow (server start 10-50 s, a flow run 30-50 s on 2 busy cores): deselect with -m "not server".
 """
 
@@ -10,9 +14,10 @@ import itertools
 import shutil
 import threading
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from uuid import UUID
 
 import duckdb
@@ -21,20 +26,25 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId, FlowRunFilterId
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
-from prefect.events.filters import EventFilter, EventNameFilter
+from prefect.events import Event
+from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect_server import PrefectServer
 
-from flows.locking import WAREHOUSE_LIMIT, emit_articles_landed, warehouse_writer
+from flows.locking import ARTICLES_LANDED_EVENT, WAREHOUSE_LIMIT, warehouse_resource, warehouse_writer
 from flows.serve import ensure_warehouse_limit
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(480)]
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 POOL = "presswatch-pool"
 INGEST = "presswatch-ingest/ingest-seeds"
 FEEDS = "presswatch-ingest/poll-feeds"
 SUMMARIES = "presswatch-summaries/summaries"
+AUTOMATION = "summaries-after-new-articles"
+ACTION_EXECUTED = "prefect.automation.action.executed"
 SLOT_EVENTS = ["prefect.concurrency-limit.acquired", "prefect.concurrency-limit.released"]
 # Short waits for a busy slot on the test server (production keeps the 30 s defaults).
 FAST_SLOTS = {
@@ -129,19 +139,29 @@ def _artifact_keys(run_id: UUID) -> dict[str | None, str | None]:
     return {a.key: a.type for a in artifacts}
 
 
-def _triggered_run(deployment: str, since: datetime, timeout_s: float = 60) -> UUID:
-    """The first run of a deployment that an automation (not the scheduler) created after `since`."""
-    deadline = time.monotonic() + timeout_s
+def _events(names: list[str], resource_id: str | None = None) -> list[Event]:
+    """Every event of these names (optionally about one resource) the server has stored so far."""
+    flt = EventFilter(event=EventNameFilter(name=names))
+    if resource_id:
+        flt.resource = EventResourceFilter(id=[resource_id])
     with get_client(sync_client=True) as client:
-        dep = client.read_deployment_by_name(deployment)
-        flt = FlowRunFilter(deployment_id=FlowRunFilterDeploymentId(any_=[dep.id]))
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(flow_run_filter=flt)
-            triggered = [r for r in runs if not r.auto_scheduled and r.created and r.created >= since]
-            if triggered:
-                return min(triggered, key=lambda r: r.created or since).id
-            time.sleep(1)
-    raise TimeoutError(f"no run of {deployment} was triggered within {timeout_s} s")
+        page = client.read_events(filter=flt, limit=50)
+        events = list(page.events)
+        while page.next_page:
+            page = client.read_events_page(str(page.next_page))
+            events += page.events
+    return events
+
+
+def _poll(find: Callable[[], T | None], what: str, timeout_s: float = 120) -> T:
+    """Wait until the server has recorded something (events are persisted in batches, automations react
+    asynchronously); fails naming what never appeared."""
+    deadline = time.monotonic() + timeout_s
+    while (found := find()) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not recorded by the server within {timeout_s} s: {what}")
+        time.sleep(1)
+    return found
 
 
 def _slot_events(expected: dict[UUID, int], timeout_s: float = 20) -> dict[UUID, list[tuple[str, datetime]]]:
@@ -194,26 +214,65 @@ def test_deploy_creates_every_deployment_with_its_schedule_and_trigger(deployed:
         assert automations[0].trigger.expect == {"presswatch.articles.landed"}  # type: ignore[union-attr]
 
 
-def test_triggered_ingest_lands_the_seeds_and_publishes_its_summary(
+def test_an_ingest_deployment_run_that_lands_articles_triggers_a_completed_summaries_run(
     deployed: PrefectServer, warehouse_dir: Path
 ):
+    db = warehouse_dir / "warehouse.duckdb"
     started = time.monotonic()
     (run,) = _wait_final([_trigger(INGEST)], deployed)
     print(f"first deployed ingest run: {time.monotonic() - started:.1f} s from trigger to Completed")
     assert run.state is not None and run.state.is_completed(), run.state
     assert _artifact_keys(run.id).get("ingest-summary") == "markdown"
-    db = warehouse_dir / "warehouse.duckdb"
     assert _scalar(db, "SELECT count(*) FROM articles") == 5
-    assert _scalar(db, "SELECT status FROM runs WHERE flow_run_id = ?", [str(run.id)]) == "completed"
+
+    # The ingest run that landed the seeds announced it. The scheduler may have started an ingest run of
+    # its own at deploy time: the event names the run that actually landed them, whichever it was.
+    resource = warehouse_resource(db)["prefect.resource.id"]
+    (landed,) = _poll(lambda: _events([ARTICLES_LANDED_EVENT], resource) or None, "the articles-landed event")
+    assert landed.resource.get("prefect.resource.name") == str(db)
+    assert landed.payload["landed"] == 5
+    lander = UUID(landed.payload["flow_run_id"])
+    with get_client(sync_client=True) as client:
+        lander_run = client.read_flow_run(lander)
+        ingest_dep = client.read_deployment_by_name(INGEST)
+        summaries_dep = client.read_deployment_by_name(SUMMARIES)
+        (automation,) = client.read_automations_by_name(AUTOMATION)
+    assert lander_run.deployment_id == ingest_dep.id
+    assert lander_run.state is not None and lander_run.state.is_completed()
+    assert _scalar(db, "SELECT landed FROM runs WHERE flow_run_id = ?", [str(lander)]) == 5
+
+    # The automation acted on that very event and created a run of the summaries deployment.
+    def action_on_landed() -> Event | None:
+        for event in _events([ACTION_EXECUTED], f"prefect.automation.{automation.id}"):
+            if f"prefect.event.{landed.id}" in {r.id for r in event.related if r.role == "triggering-event"}:
+                return event
+        return None
+
+    action = _poll(action_on_landed, f"{AUTOMATION} acting on event {landed.id}")
+    (created,) = [r.id for r in action.related if r.role == "flow-run"]
+    summaries_id = UUID(created.removeprefix("prefect.flow-run."))
+    (summaries,) = _wait_final([summaries_id], deployed)
+    assert summaries.deployment_id == summaries_dep.id
+    assert summaries.created_by is not None
+    assert (summaries.created_by.type, summaries.created_by.id) == ("AUTOMATION", automation.id)
+    assert not summaries.auto_scheduled
+    assert summaries.created is not None and summaries.created >= landed.occurred  # server-side clocks
+    assert summaries.state is not None and summaries.state.is_completed(), summaries.state
+    assert "summaries" in _artifact_keys(summaries_id)
+
+    # What the summaries run wrote, for the seeds the ingest run landed.
+    assert _scalar(db, "SELECT count(DISTINCT article_id) FROM summary_analysed") == 5
+    assert _scalar(db, "SELECT sum(articles) FROM volume_daily") == 5
+    assert _scalar(db, "SELECT count(*) FROM entity_mentions") > 0
+    assert _scalar(db, "SELECT count(*) FROM figures") > 0
+    assert _scalar(db, "SELECT count(*) FROM story_members") > 0
 
 
 def test_writing_runs_at_once_all_complete_one_writer_at_a_time(deployed: PrefectServer, warehouse_dir: Path):
     db = warehouse_dir / "warehouse.duckdb"
     started = time.monotonic()
-    since = datetime.now(UTC)
     ingest_ids = [_trigger(INGEST), _trigger(FEEDS)]
-    assert emit_articles_landed(db, 5) is True  # as an ingest run that landed articles does
-    summaries_id = _triggered_run(SUMMARIES, since)
+    summaries_id = _trigger(SUMMARIES)
     runs = _wait_final([*ingest_ids, summaries_id], deployed)
     print(f"seeds + feeds + triggered summaries at once: {time.monotonic() - started:.1f} s to all Completed")
     assert [r.state.type.value if r.state else None for r in runs] == ["COMPLETED"] * 3

@@ -71,7 +71,8 @@ def test_news_sitemap_entries_carry_title_date_publication_and_language() -> Non
     a, b = parsed.entries
     assert (a.link, a.title, a.published) == ("http://x.example/a.html", "标题一", "2025-02-08T08:30:00+08:00")
     assert (a.outlet, a.language, b.language) == ("环回新闻", "zh-cn", "zh-tw")
-    assert b.published == "2025-02-07T00:00:00" and b.title is None  # lastmod when no publication_date
+    # <lastmod> says when the URL changed, not when it was published: kept apart, never a publication date.
+    assert (b.published, b.updated, b.title) == (None, "2025-02-07T00:00:00", None)
 
 
 def test_plain_and_gzipped_sitemaps_and_indexes_are_told_apart_by_content() -> None:

@@ -251,3 +251,18 @@ def test_summary_runs_are_named_for_what_they_summarise(summarised):
         "summary: figures ledger", "summary: saved searches and alerts", "summary: stories across outlets",
         "summary: top terms", "summary: volume and share of voice", "summary: watchlist mentions",
     ]  # fmt: skip
+
+
+def test_rebuild_recomputes_every_aggregate_into_the_same_tables(summarised):
+    db, _ = summarised
+    tables = ("volume_daily", "mentions_daily", "top_terms", "stories", "story_members", "figure_values",
+              "figure_conflicts", "search_daily", "search_spikes")  # fmt: skip
+    before = {t: _query(db, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+    assert all(before.values())
+    rebuilt = summaries_flow(db_path=str(db), rebuild=True)
+    steps = rebuilt["steps"]
+    assert steps["stories"]["mode"] == steps["figures"]["mode"] == steps["volume"]["mode"] == "full"
+    assert steps["terms"]["top_terms"] == steps["mentions"]["mentions_daily"] == "full"
+    assert {t: _query(db, f"SELECT * FROM {t} ORDER BY ALL") for t in tables} == before
+    again = summaries_flow(db_path=str(db))
+    assert again["steps"]["stories"]["mode"] == again["steps"]["figures"]["mode"] == "incremental"

@@ -319,3 +319,22 @@ def test_documents_blocked_for_size_format_and_encoding(articles_suite: object) 
     }
     assert outcome.blocked[sha("enc")][0].observed == "klingon-8"
     assert outcome.blocked[sha("huge")][0].observed == 9_000_000
+
+
+def test_short_article_with_source_address_lines_is_not_a_link_list() -> None:
+    text = (
+        "国家统计局今天发布数据显示，一季度国内生产总值同比增长百分之五点三，增速比上季度加快零点一个百分点。\n"
+        "原文链接：https://www.stats.gov.cn/sj/zxfb/202404/t20240416_1948000.html\n来源：www.stats.gov.cn"
+    )
+    assert text_stats(text)["link_line_share"] < 0.5  # line-counted it was 2/3: quarantined
+    assert text_stats(LINK_LIST)["link_line_share"] == 1.0
+
+
+def test_long_forum_lines_without_a_final_mark_count_as_sentences_but_teasers_do_not() -> None:
+    post = (
+        "楼主说的对 我家也是这样 去年装修的时候找了好几家公司 最后还是选了朋友介绍的那家 价格便宜一点 质量也还行\n"
+        "不过有一点要提醒大家 签合同的时候一定要把材料品牌写清楚 不然到时候扯皮很麻烦 我就吃过这个亏"
+    )
+    assert text_stats(post)["sentence_density"] >= 0.2
+    assert text_stats(TEASER_LIST)["sentence_density"] < 0.2
+    assert text_stats(NAV_BLOCK)["sentence_density"] < 0.2

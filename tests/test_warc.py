@@ -248,3 +248,82 @@ def test_archive_files_are_recognised_by_content_whatever_their_name(
     page.write_bytes(gzip.compress(pages[0]))
     assert is_archive_file(a.close()) and not is_archive_file(page)
     assert not is_archive_file(tmp_path / "missing.warc")
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_seed_pages_in_a_warc_land_the_same_articles_as_the_files_plus_urls(
+    archive: Callable[..., Archive], seeds_dir: Path, tmp_path: Path
+) -> None:
+    """Through the pipeline's own extract -> validate -> land step, batch by archive batch: the wiring
+    the ingest flow uses for archives."""
+    import duckdb
+    from prefect import flow
+
+    from flows.ingest import ingest_flow, process_documents
+    from presswatch.settings import load_settings
+    from presswatch.store import db as warehouse
+
+    a = archive()
+    for path in sorted(seeds_dir.glob("*.txt")):
+        a.request(f"https://news.example.cn/seeds/{path.stem}")
+        a.add(f"https://news.example.cn/seeds/{path.stem}", path.read_bytes(), "text/plain; charset=utf-8")
+    a.add("https://news.example.cn/cut-short", seed_articles()[0].page())
+    warc_path = a.close()
+    warc_path.write_bytes(warc_path.read_bytes()[:-200])  # the last capture was cut short
+    files_db, warc_db = tmp_path / "files.duckdb", tmp_path / "warc.duckdb"
+
+    @flow(name="land-archive-test")
+    def land_archive(db: str) -> list[tuple[str, str, str]]:
+        settings = load_settings(db_path=db)
+        outcomes: list[tuple[str, str, str]] = []
+        for batch in iter_archive_batches(warc_path, settings.max_input_bytes, 2):
+            outcomes += process_documents(settings, batch.documents, "warc-test", batch.rejections)
+        return outcomes
+
+    ingest_flow(seeds_dir=str(seeds_dir), db_path=str(files_db), include_feeds=False)
+    warehouse.prepare(warc_db)
+    outcomes = land_archive(str(warc_db))
+    ((source, _, detail),) = [o for o in outcomes if o[1] == "quarantined"]
+    assert source == f"{warc_path}@{a.offsets[-1]}" and "truncated" in detail
+    assert len(outcomes) == 6 and {o[1] for o in outcomes if o[0] != source} <= {"new", "landed"}
+
+    def articles(db: Path) -> list[tuple[str, str, str, str | None]]:
+        with duckdb.connect(str(db), read_only=True) as con:
+            return con.execute("SELECT source, title, text, url FROM articles ORDER BY source").fetchall()
+
+    from_files = articles(files_db)
+    from_warc = {(title, text): url for _, title, text, url in articles(warc_db)}
+    assert len(from_files) == len(from_warc) == 5
+    for source, title, text, url in from_files:
+        # Same title and text; the URL the file states, else the one the archive captured it from.
+        assert from_warc[(title, text)] == (url or f"https://news.example.cn/seeds/{Path(source).stem}")
+
+
+def arc_record(header: str, body: bytes) -> bytes:
+    """One ARC v1 record as its own gzip member (.arc.gz): header line with the length, body, newline."""
+    return gzip.compress(f"{header} {len(body)}\n".encode() + body + b"\n")
+
+
+def test_arc_files_read_like_warcs_with_stable_record_names(tmp_path: Path, pages: list[bytes]) -> None:
+    version = b"1 0 presswatch\nURL IP-address Archive-date Content-type Archive-length\n"
+    ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=gbk\r\n\r\n"
+    path = tmp_path / "old-crawl.arc.gz"
+    path.write_bytes(
+        arc_record("filedesc://old-crawl.arc 0.0.0.0 20250208080000 text/plain", version)
+        + arc_record("http://x.example/a.html 10.0.0.1 20250208080000 text/html", ok + pages[0])
+        + arc_record(
+            "http://x.example/b.png 10.0.0.1 20250208080000 image/png",
+            b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG",
+        )
+    )
+    assert looks_like_archive(path.read_bytes()[:512])
+    first, again = list(iter_archive(path, CAP)), list(iter_archive(path, CAP))
+    docs, rejected, skipped = split(first)
+    (doc,) = docs
+    assert (doc.url, doc.http_charset, doc.data, doc.hints["captured_at"]) == (
+        "http://x.example/a.html", "gbk", pages[0], "2025-02-08T08:00:00Z"
+    )
+    assert rejected == [] and [s.reason for s in skipped] == ["warcinfo record", "payload type: image/png"]
+    # A re-read names every record the same way, so landing it again is "unchanged", not a duplicate.
+    assert [i.source for i in first] == [i.source for i in again]
+    assert doc.source.startswith(f"{path}#offset-")

@@ -17,6 +17,7 @@ app = typer.Typer()
 alerts_app = typer.Typer(help="List open alerts; `ack` / `close` / `reopen` change their status.")
 app.add_typer(alerts_app, name="alerts")
 
+DAYS_SHOWN = 31
 JsonOption = Annotated[bool, typer.Option("--json", help="print the whole answer as JSON")]
 
 
@@ -48,16 +49,19 @@ def _print_answer(answer: dict[str, Any]) -> None:
                   f" {answer['undated_matches']} undated. {answer['seconds']['total']} s")  # fmt: skip
     if answer["not_indexed"]:
         console.print(f"[yellow]{answer['not_indexed']:,} articles are not indexed yet: run `presswatch summarize`[/]")
-    days = [d for d in answer["by_day"] if d["matches"]] or answer["by_day"]
-    console.print(table("Attention over time (days with matches)", ["day", "matches", "articles", "share"],
+    days = ([d for d in answer["by_day"] if d["matches"]] or answer["by_day"])[-DAYS_SHOWN:]
+    console.print(table(f"Attention over time (last {DAYS_SHOWN} days with matches; --json has every day)",
+                        ["day", "matches", "articles", "share"],
                         [(d["day"], d["matches"], d["articles"], f"{100 * d['share']:.1f}%") for d in days]))  # fmt: skip
     console.print(table("Top outlets", ["outlet", "region", "kind", "matches", "share of matches"],
                         [(o["outlet"], o["region"], o["kind"], o["matches"], f"{100 * o['share']:.1f}%")
                          for o in answer["top_outlets"]]))  # fmt: skip
     console.print(table("Distinctive terms (matches vs all articles of the period)", ["term", "z", "in matches", "in all"],
                         [(t["term"], t["z"], t["in_matches"], t["in_all"]) for t in answer["distinctive_terms"]]))  # fmt: skip
-    console.print(table("Latest matches", ["day", "outlet", "title", "url", "snippet"],
-                        [(r["day"], r["outlet"], r["title"], r["url"], r["snippet"]) for r in answer["latest"]]))  # fmt: skip
+    console.rule("Latest matches")
+    for r in answer["latest"]:
+        console.print(f"[bold]{r['title']}[/] · {r['outlet']} · {r['day'] or 'undated'}", highlight=False)
+        console.print(f"  {r['url'] or '(no URL)'}\n  {r['snippet']}", highlight=False, markup=False)
 
 
 @app.command()
@@ -120,9 +124,16 @@ def export(
                   f" SELECT * FROM {read_back_sql(table_name, fmt, out)}")  # fmt: skip
 
 
-def _alert_rows(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [(r["alert_id"], r["kind"], r["search"], r["status"], r["day"], r["count"], r["title"], r["outlet"])
-            for r in rows]  # fmt: skip
+def _alert_table(title: str, rows: list[dict[str, Any]], with_status: bool) -> Any:
+    columns = ["id", "kind", "search", *(["status"] if with_status else []), "day", "title", "outlet"]
+    out = table(title, columns, [
+        (r["alert_id"][:10], r["kind"], r["search"], *([r["status"]] if with_status else []), r["day"] or "",
+         r["title"] or f"{r['count']} matches", r["outlet"])
+        for r in rows
+    ])  # fmt: skip
+    out.columns[0].no_wrap, out.columns[0].min_width = True, 10  # what `alerts ack ID` needs stays whole
+    out.columns[2].no_wrap = True
+    return out
 
 
 @alerts_app.callback(invoke_without_command=True)
@@ -145,7 +156,7 @@ def alerts(
         _dump(rows)
     else:
         title = f"{len(rows)} {'' if all_ else 'open '}alert(s)" + (f" of {search_name}" if search_name else "")
-        console.print(table(title, ["id", "kind", "search", "status", "day", "count", "title", "outlet"], _alert_rows(rows)))
+        console.print(_alert_table(title, rows, all_))
 
 
 def _set_status(status: str, ids: list[str] | None, search_name: str | None, note: str | None, db: Path | None) -> None:

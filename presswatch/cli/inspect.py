@@ -30,11 +30,12 @@ def extract(
     from presswatch.ingest.sources import discover_files, read_file
     from presswatch.records import Article
 
+    settings = load_settings()
     files = [f for p in paths for f in (discover_files(p) if p.is_dir() else [p])]
     failed = 0
     for path in files:
         try:
-            raw = read_file(path)
+            raw = read_file(path, load_settings().max_input_bytes)  # over the cap: head sample only
         except OSError as exc:
             record: dict[str, Any] = dict.fromkeys(JSONL_KEYS) | {
                 "source": str(path),
@@ -43,7 +44,7 @@ def extract(
             }
             failed += 1
         else:
-            result = extract_one(raw, load_settings().max_input_bytes)
+            result = extract_one(raw, settings.max_input_bytes)
             if isinstance(result, Article):
                 record = {k: getattr(result, k) for k in JSONL_KEYS} | {"source": str(path)}
                 record |= {
@@ -85,12 +86,15 @@ def sql(
 
     from presswatch.store.db import read_only_query
 
-    path = db or load_settings().db_path
+    settings = load_settings(db_path=db)
+    path = settings.db_path
     if not Path(path).exists():
         err.print(f"no warehouse at {path}: run `presswatch run` first")
         raise typer.Exit(2)
     try:
-        columns, rows = read_only_query(path, query, allow_files=allow_files)
+        columns, rows = read_only_query(
+            path, query, allow_files=allow_files, timeout_s=settings.lock_timeout_s
+        )
     except duckdb.Error as exc:
         err.print(f"query failed: {exc}")
         raise typer.Exit(1) from exc
@@ -111,5 +115,5 @@ def report(
     """Write a static HTML report: volume, share of voice, stories, the figures ledger, open alerts."""
     from presswatch.summaries.report.report import write_report
 
-    path = write_report(db or load_settings().db_path, out)
+    path = write_report(load_settings(db_path=db).db_path, out)
     console.print(f"report written to {path}")

@@ -11,7 +11,7 @@ import typer
 
 from presswatch.cli.output import DbOption, console, err, outcome_line, summaries_table, table
 from presswatch.cli.progress_bars import showing_progress
-from presswatch.settings import PROJECT_ROOT
+from presswatch.settings import PROJECT_ROOT, load_settings
 
 app = typer.Typer()
 
@@ -30,11 +30,15 @@ def load_flow(name: str) -> Any:
     shadow the project's.
     """
     path, _, attr = ENTRYPOINTS[name].partition(":")
+    _project_first()
+    module = importlib.import_module(str(Path(path).with_suffix("")).replace("/", "."))
+    return getattr(module, attr)
+
+
+def _project_first() -> None:
     root = str(PROJECT_ROOT)
     if sys.path[:1] != [root]:
         sys.path.insert(0, root)
-    module = importlib.import_module(str(Path(path).with_suffix("")).replace("/", "."))
-    return getattr(module, attr)
 
 
 @app.command()
@@ -57,9 +61,14 @@ def run(
     ] = False,
 ) -> None:
     """One Prefect flow run of the whole pipeline: discover, read, extract, validate, land, summarize."""
+    # A malformed setting is reported before a flow run is created for it.
+    settings = load_settings(seeds_dir=seeds, db_path=db, batch_size=batch_size, workers=workers)
+    _project_first()
+    wait_for_api = importlib.import_module("flows.startup").start_api_early()  # starts while flows import
     ingest_flow = load_flow("ingest")
+    wait_for_api()
 
-    with showing_progress(console, verbose):
+    with showing_progress(console, verbose, settings.progress_interval_s):
         summary = ingest_flow(
             seeds_dir=str(seeds) if seeds else None,
             db_path=str(db) if db else None,
@@ -115,11 +124,16 @@ def reprocess(
 
 
 @app.command()
-def summarize(db: DbOption = None) -> None:
+def summarize(
+    db: DbOption = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="recompute every aggregate whole, not only what new articles touch")
+    ] = False,
+) -> None:
     """Bring the summary tables up to date: volume, watchlist, terms, stories, figures, alerts."""
     summaries_flow = load_flow("summaries")
 
-    console.print(summaries_table(summaries_flow(db_path=str(db) if db else None)))
+    console.print(summaries_table(summaries_flow(db_path=str(db) if db else None, rebuild=rebuild)))
 
 
 @app.command()

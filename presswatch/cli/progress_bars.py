@@ -78,7 +78,7 @@ def quiet_prefect_console() -> None:
 
 
 @contextmanager
-def showing_progress(console: Console, verbose: bool) -> Iterator[None]:
+def showing_progress(console: Console, verbose: bool, every_s: float = 10.0) -> Iterator[None]:
     if not verbose:
         quiet_prefect_console()
     if console.is_terminal and not verbose:
@@ -93,7 +93,7 @@ def showing_progress(console: Console, verbose: bool) -> Iterator[None]:
             finally:
                 progress.listen(None)
     else:
-        progress.listen(LineListener(console))
+        progress.listen(LineListener(console, every_s))
         try:
             yield
         finally:

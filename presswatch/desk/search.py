@@ -26,6 +26,7 @@ from presswatch.summaries.searches import Node, parse_query
 from presswatch.summaries.watchlist import literal_pattern
 
 MATCHES = "desk_matches"  # temp table of this connection's last search
+UNIVERSE = "desk_universe"  # temp table: the current articles the filters leave (the period's "all")
 TERMS_SAMPLE = 100_000  # articles per side the distinctive terms are computed on, at most
 PRIOR = 1000.0  # Dirichlet prior's total weight (alpha_0)
 SNIPPET = 60  # characters each side of the match
@@ -61,7 +62,7 @@ class Filters:
             # A directory alias names its canonical outlet; any other string is taken as written.
             row = con.execute("SELECT outlet_id FROM outlet_aliases WHERE alias_key = ?", [name_key(self.outlet)])
             found = row.fetchone()
-            clauses.append(f"({alias}.outlet_canonical = ? OR lower({alias}.outlet) = ?)")
+            clauses.append(f"({alias}.outlet_canonical = ? OR lower(replace({alias}.outlet, ' ', '')) = ?)")
             params += [found[0] if found else self.outlet, name_key(self.outlet)]
         if self.collection:
             known = [r[0] for r in con.execute("SELECT DISTINCT collection FROM outlet_collections ORDER BY 1").fetchall()]
@@ -81,31 +82,38 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def find_matches(con: duckdb.DuckDBPyConnection, ast: Node, filters: Filters) -> int:
-    """Fill the temp table desk_matches with the matching current articles; returns their number."""
+def select_universe(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+    """Fill the temp table desk_universe with the current articles the filters leave: the view behind it
+    (versions, outlet resolution) is computed once per search, not once per part of the answer."""
     where, params = filters.where(con)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {UNIVERSE} AS"
+        " SELECT a.article_id, a.day, a.published_at, a.published_utc, a.outlet, a.outlet_canonical, a.region,"
+        f" a.kind, a.language, a.title FROM summary_articles a WHERE {where}",
+        params,
+    )
+    return int(con.execute(f"SELECT count(*) FROM {UNIVERSE}").fetchall()[0][0])
+
+
+def find_matches(con: duckdb.DuckDBPyConnection, ast: Node) -> int:
+    """Fill the temp table desk_matches with the matching articles of desk_universe; returns their number."""
     predicate, values = compile_predicate(ast, "s.body")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {MATCHES} AS"
-        " SELECT a.article_id, a.day, a.published_at, a.published_utc, a.outlet, a.outlet_canonical, a.region,"
-        f" a.kind, a.language, a.title FROM summary_articles a JOIN search_text s USING (article_id)"
-        f" WHERE {where} AND {predicate}",
-        params + values,
+        f"CREATE OR REPLACE TEMP TABLE {MATCHES} AS SELECT u.* FROM {UNIVERSE} u"
+        f" JOIN (SELECT article_id FROM search_text s WHERE {predicate}) USING (article_id)",
+        values,
     )
     return int(con.execute(f"SELECT count(*) FROM {MATCHES}").fetchall()[0][0])
 
 
-def attention(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[dict[str, Any]]:
+def attention(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Per day of the period: matches, all articles, and the share that matched."""
-    where, params = filters.where(con)
     return _rows(
         con,
-        "WITH alld AS (SELECT a.day, count(*) AS articles FROM summary_articles a"
-        f"  WHERE {where} AND a.day IS NOT NULL GROUP BY a.day),"
+        f"WITH alld AS (SELECT day, count(*) AS articles FROM {UNIVERSE} WHERE day IS NOT NULL GROUP BY day),"
         f" m AS (SELECT day, count(*) AS matches FROM {MATCHES} WHERE day IS NOT NULL GROUP BY day)"
         " SELECT alld.day, coalesce(m.matches, 0) AS matches, alld.articles,"
         " round(coalesce(m.matches, 0) / alld.articles, 4) AS share FROM alld LEFT JOIN m USING (day) ORDER BY day",
-        params,
     )
 
 
@@ -119,18 +127,16 @@ def top_outlets(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, An
     )
 
 
-def distinctive_terms(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int) -> list[dict[str, Any]]:
+def distinctive_terms(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
     """Terms over-represented in the matches against all articles of the period (z-scored log-odds)."""
-    where, params = filters.where(con)
     counts = con.execute(
         "WITH fg_ids AS (SELECT article_id FROM (SELECT article_id FROM desk_matches)"
         f"  USING SAMPLE reservoir({TERMS_SAMPLE} ROWS) REPEATABLE (7)),"
-        f" bg_ids AS (SELECT article_id FROM (SELECT a.article_id FROM summary_articles a WHERE {where})"
+        f" bg_ids AS (SELECT article_id FROM (SELECT article_id FROM {UNIVERSE})"
         f"  USING SAMPLE reservoir({TERMS_SAMPLE} ROWS) REPEATABLE (7)),"
         " fg AS (SELECT term, sum(n)::BIGINT AS y FROM article_terms WHERE article_id IN (SELECT * FROM fg_ids) GROUP BY term),"
         " bg AS (SELECT term, sum(n)::BIGINT AS y FROM article_terms WHERE article_id IN (SELECT * FROM bg_ids) GROUP BY term)"
         " SELECT bg.term, coalesce(fg.y, 0), bg.y FROM bg LEFT JOIN fg USING (term)",
-        params,
     ).fetchall()
     return rank_log_odds(counts, limit)
 
@@ -150,7 +156,8 @@ def rank_log_odds(counts: list[tuple[str, int, int]], limit: int, prior: float =
             (y_bg + alpha) / (n_bg + prior - y_bg - alpha)
         )
         z = delta / math.sqrt(1 / (y_fg + alpha) + 1 / (y_bg + alpha))
-        scored.append({"term": term, "z": round(z, 2), "in_matches": y_fg, "in_all": y_bg})
+        if z > 0:  # over-represented only: when every article matches, nothing is distinctive
+            scored.append({"term": term, "z": round(z, 2), "in_matches": y_fg, "in_all": y_bg})
     scored.sort(key=lambda r: (-float(r["z"]), str(r["term"])))
     return scored[:limit]
 
@@ -170,8 +177,12 @@ def snippet(ast: Node, title: str | None, text: str | None, width: int = SNIPPET
 def latest(con: duckdb.DuckDBPyConnection, ast: Node, limit: int) -> list[dict[str, Any]]:
     rows = _rows(
         con,
-        "SELECT m.article_id, m.title, m.outlet_canonical AS outlet, m.day, ar.url, ar.text FROM desk_matches m"
-        " JOIN articles ar USING (article_id) ORDER BY m.published_utc DESC NULLS LAST, m.article_id LIMIT ?",
+        # The latest ids first, then their texts: joining before the LIMIT would read every match's text.
+        "WITH m AS (SELECT article_id, title, outlet_canonical, day, published_utc FROM desk_matches"
+        "  ORDER BY published_utc DESC NULLS LAST, article_id LIMIT ?)"
+        " SELECT m.article_id, m.title, m.outlet_canonical AS outlet, m.day, ar.url, ar.text FROM m"
+        " JOIN articles ar ON ar.article_id = m.article_id AND ar.article_id IN (SELECT article_id FROM m)"
+        " ORDER BY m.published_utc DESC NULLS LAST, m.article_id",
         [limit],
     )
     for row in rows:
@@ -209,15 +220,14 @@ def run_search(
     """The whole answer as plain data (JSON-ready but for dates). Raises QuerySyntaxError, SearchError."""
     started = time.perf_counter()
     ast = parse_query(query)
-    where, params = filters.where(con)
-    universe, not_indexed = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE s.article_id IS NULL) FROM summary_articles a"
-        f" LEFT JOIN (SELECT article_id FROM search_text) s USING (article_id) WHERE {where}",
-        params,
-    ).fetchall()[0]
-    n = find_matches(con, ast, filters)
-    seconds = {"match": time.perf_counter() - started}
+    universe = select_universe(con, filters)
+    seconds = {"universe": time.perf_counter() - started}
+    n = find_matches(con, ast)
+    seconds["match"] = time.perf_counter() - started - seconds["universe"]
     undated = con.execute(f"SELECT count(*) FROM {MATCHES} WHERE day IS NULL").fetchall()[0][0]
+    not_indexed = con.execute(
+        f"SELECT count(*) FROM {UNIVERSE} u WHERE NOT EXISTS (SELECT 1 FROM search_text s WHERE s.article_id = u.article_id)"
+    ).fetchall()[0][0]
     answer = {
         "query": query,
         "filters": {k: v for k, v in asdict(filters).items() if v is not None},
@@ -226,9 +236,9 @@ def run_search(
         "share": round(n / universe, 4) if universe else None,
         "undated_matches": int(undated),
         "not_indexed": int(not_indexed),
-        "by_day": attention(con, filters),
+        "by_day": attention(con),
         "top_outlets": top_outlets(con, outlets),
-        "distinctive_terms": distinctive_terms(con, filters, terms) if n else [],
+        "distinctive_terms": distinctive_terms(con, terms) if n else [],
         "latest": latest(con, ast, sample),
     }
     seconds["total"] = time.perf_counter() - started

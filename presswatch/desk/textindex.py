@@ -33,6 +33,7 @@ RUN_MARK = "\x01"
 _RUN = re.compile("[0-9a-z_\u00df-\u024f]+")
 MAX_VARIANTS = 64
 INDEX_CHUNK = 5000
+MIN_PARALLEL = 2000
 
 
 @lru_cache(maxsize=1)
@@ -119,7 +120,7 @@ def index_pending(con: duckdb.DuckDBPyConnection, workers: int = 1, chunk: int =
         ).fetchall()
         if not rows:
             return added
-        if workers > 1:
+        if workers > 1 and len(rows) >= MIN_PARALLEL:  # below it, starting processes costs more
             from presswatch.workpool import get_pool
 
             frames = list(get_pool(workers).map(_forms, _chunks(rows, -(-len(rows) // workers))))

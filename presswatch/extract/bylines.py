@@ -15,6 +15,8 @@ A Chinese name is 2-4 Han characters opening with a common surname: that is what
 from __future__ import annotations
 
 import re
+from collections import Counter
+from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -48,6 +50,7 @@ _AUTHOR_LINKS = etree.XPath(
     smart_strings=False,
 )
 AUTHOR_LINK_MAX = 30  # characters of a link text that can be a name
+OWNER_LINKS = 3  # the page's author is linked at least this many times as often as any other
 
 
 def is_person_name(text: str) -> bool:
@@ -68,10 +71,26 @@ def name_line(paragraphs: list[str], title: str | None = None) -> int | None:
 
 
 def author_link(tree: HtmlElement) -> list[str] | None:
-    """The one name a page links to as an author; None when it links to none or to several."""
-    names = {" ".join(el.text_content().split()).strip("[]【】") for el in _AUTHOR_LINKS(tree)}
-    names = {n for n in names if n and len(n) <= AUTHOR_LINK_MAX and not looks_like_outlet(n)}
-    return sorted(names) if len(names) == 1 else None
+    """The author a page links to; None when it links to none, or to several about as often. Blog
+    templates link the owner's profile ('?author=102'), categories and archives ('?pc=85&author=102')
+    many times and a commenter or a neighbouring blog once: the owner is the author linked most, by far.
+    The name is the text of the link to the author alone ('?author=102', '/author/name/')."""
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for el in _AUTHOR_LINKS(tree):
+        url = urlsplit(el.get("href") or "")
+        query = parse_qs(url.query)
+        path_author = url.path.partition("/author/")[2].split("/")[0] if "/author/" in url.path else ""
+        author = query.get("author", [path_author])[0] or "rel"
+        counts[author] += 1
+        name = " ".join(el.text_content().split()).strip("[]【】")
+        if set(query) <= {"author"} and name and len(name) <= AUTHOR_LINK_MAX and not looks_like_outlet(name):
+            names.setdefault(author, name)
+    ranked = counts.most_common(2)
+    if not ranked or (len(ranked) > 1 and ranked[0][1] < OWNER_LINKS * ranked[1][1]):
+        return None
+    owner = names.get(ranked[0][0])
+    return [owner] if owner else None
 
 
 def desk_authors(lines: list[str]) -> list[str]:
@@ -86,3 +105,20 @@ def desk_authors(lines: list[str]) -> list[str]:
             elif match.group("source") and is_person_name(value):
                 sources.append(value)
     return list(dict.fromkeys(editors + sources))
+
+
+# An official document (通告, 通知, 决定) closes with its issuer and the date it was signed (落款, 成文日期).
+_ISSUER = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,24}(?:人民政府|政府|委员会|委員會|办公厅|辦公廳|办公室|辦公室|指挥部|指揮部|局|厅|廳|部"
+    r"|院|会|會|中心|公司|集团|集團|协会|協會|大学|大學|学校|學校)$"
+)
+_SIGNED_DATE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
+
+
+def signature_block(paragraphs: list[str]) -> tuple[str, str] | None:
+    """(issuer, date line) when the text ends like an official document: an organisation's name on a
+    line of its own, then the date alone ('吉林省人民政府' / '2022年1月27日')."""
+    lines = [p.strip() for p in paragraphs if p.strip()]
+    if len(lines) < 3 or not _SIGNED_DATE.match(lines[-1]) or not _ISSUER.match(lines[-2]):
+        return None
+    return lines[-2], lines[-1]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from presswatch.extract.bylines import desk_authors, name_line
+from presswatch.extract.bylines import desk_authors, name_line, signature_block
 from presswatch.extract.dates import issue_month
 from presswatch.extract.decoding import Decoded, DecodeError, decode
 from presswatch.extract.formats import detect_format, split_front_matter
@@ -173,7 +173,10 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
     fields.offer("title", header.title, "header-line")
     if header.date_line:
         dates.append((header.date_line, "header-line"))
-    cleaned = clean_paragraphs(paragraphs) if portal_rules else attributions_only(paragraphs)
+    signed = signature_block(paragraphs) if portal_rules else None
+    if signed:  # the date an official document was signed is its date; the portal posts it later
+        dates.insert(0, (signed[1], "signature"))
+    cleaned = clean_paragraphs(paragraphs, fields.get("title")) if portal_rules else attributions_only(paragraphs)
     body = [markdown_inline_text(p) for p in cleaned.body] if fmt == "markdown" else cleaned.body
     body = [p for p in body if p.strip()]
     body_text = "\n".join(body)
@@ -190,6 +193,7 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
     # After the attribution lines: the page's own byline guess is weaker than an explicit 作者/记者 line.
     fields.offer("authors", *html_authors)
     body, body_text = _weaker_authors(fields, body, body_text, author_link, attribution_lines(cleaned) + page_lines)
+    fields.offer("authors", [signed[0]] if signed else None, "signature")  # the issuing body, last resort
     _hint_fields(fields, raw)
     title = fields.get("title")
     title_derived = title is None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from presswatch.extract.endings import article_end, is_title_like
 from presswatch.extract.metadata import date_span, looks_like_outlet, looks_like_person, split_names
 
 # Body text seen before a heading or attribution block for it to end the article rather than open it.
@@ -236,8 +237,9 @@ def _line_furniture(text: str, heading: bool | None) -> str | None:
     return None
 
 
-def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
-    """Split paragraphs into body and furniture, collecting attribution lines on the way."""
+def clean_paragraphs(paragraphs: list[str], title: str | None = None) -> Cleaned:
+    """Split paragraphs into body and furniture, collecting attribution lines on the way. `title` (the
+    page's headline) lets its repetition under the article end it (presswatch.extract.endings)."""
     texts = [p.strip() for p in paragraphs if p.strip()]
     headings = [is_section_heading(t) for t in texts]
     reasons = [_line_furniture(t, h) for t, h in zip(texts, headings, strict=True)]
@@ -259,6 +261,11 @@ def clean_paragraphs(paragraphs: list[str]) -> Cleaned:
         if substantial and (attribution or heading or stream) and not more_after:
             reason = "attribution-block" if attribution else "section-heading" if heading else "comment-stream"
             result.cut_at, result.cut_reason = index, reason
+            _collect_tail(texts[index:], result)
+            return result
+        ending = article_end(text, title) if substantial else None
+        if ending and (not more_after or is_title_like(texts[index + 1] if index + 1 < len(texts) else None)):
+            result.cut_at, result.cut_reason = index, ending
             _collect_tail(texts[index:], result)
             return result
         if attribution:

@@ -149,7 +149,10 @@ _OUTLET_WORDS = re.compile(r"\b(News|Times|Post|Daily|Press|Media|Journal|Herald
 # "&" separates names only between spaces: "放飞&心情" is one forum handle, "Tom & Jerry" two people.
 _NAME_SPLIT = re.compile(r"\s*(?:[、,，;；/]|\band\b|\s和\s)\s*|\s+&\s+")
 _HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}[·•][\u4e00-\u9fff]{1,8}$")
-_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z.'\-]*(?:\s+[A-Z][A-Za-z.'\-]*){0,3}$")
+# Any Latin-script name: 'Jörg Müller', 'Élodie Gaëtan', 'Ursula von der Leyen', 'José de la Cruz'.
+_NAME_WORD = r"[^\W\d_][^\W\d_.'\-]*(?:[.'\-][^\W\d_]*)*\.?"
+_PARTICLE = r"(?:von|van|der|den|de|del|della|des|di|da|du|dos|la|le|y|zu|ten|ter|af|al|bin|ibn)"
+_LATIN_NAME = re.compile(rf"^(?=[^\W\d_])(?:{_PARTICLE}\s+)?(?!{_PARTICLE}\s){_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_NAME_WORD}){{0,3}}$")
 
 
 def looks_like_outlet(text: str) -> bool:
@@ -163,7 +166,11 @@ def looks_like_person(text: str) -> bool:
     text = text.strip()
     if looks_like_outlet(text):
         return False
-    return bool(_HAN_NAME.match(text) or _LATIN_NAME.match(text))
+    if _HAN_NAME.match(text):
+        return True
+    # Capitalised words (particles aside), not Han: a Latin-script person name.
+    words = [w for w in text.split() if not re.fullmatch(_PARTICLE, w)]
+    return bool(_LATIN_NAME.match(text)) and bool(words) and all(w[0].isupper() for w in words) and not _HAN.search(text)
 
 
 def split_names(value: str) -> list[str]:

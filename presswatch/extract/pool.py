@@ -1,19 +1,27 @@
-"""Extraction of a batch across processes.
+"""Extraction of a batch across processes (or a Dask cluster), started now and collected later.
 
-trafilatura holds the GIL (threads gain ~1.1x on 2 cores, processes ~2.2x), so a batch is spread over a
-process pool. Small batches stay in-process: starting workers costs more than it saves.
+trafilatura holds the GIL (threads gain ~1.1x on 2 cores, processes ~2.2x), so a batch is spread over the
+shared executor (presswatch/workpool.py). `submit_many` only enqueues the batch's chunks and returns, so the
+flow can read the next batch, or validate and land the previous one, while the workers extract this one.
+Small batches stay in-process when no pool is running: starting workers costs more than it saves.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
 from presswatch.limits import over_size_cap
 from presswatch.records import Article, RawDocument, Rejection
-from presswatch.workpool import get_pool
+from presswatch.workpool import cluster_address, get_pool, warm
 
 MIN_DOCS_PER_WORKER = 8
+CHUNKS_PER_WORKER = 4  # several chunks per worker per batch, so one slow page does not idle the others
+
+Result = Article | Rejection
 
 
-def extract_one(raw: RawDocument, max_bytes: int) -> Article | Rejection:
+def extract_one(raw: RawDocument, max_bytes: int) -> Result:
     from presswatch.extract.document import extract_document
 
     too_large = over_size_cap(raw.byte_size, max_bytes)
@@ -27,12 +35,55 @@ def extract_one(raw: RawDocument, max_bytes: int) -> Article | Rejection:
         return Rejection(raw.source, raw.sha256, "extract", [f"extractor error: {type(exc).__name__}: {exc}"])
 
 
-def extract_many(raws: list[RawDocument], *, workers: int, max_bytes: int) -> dict[str, Article | Rejection]:
-    """doc_sha256 -> result, one extraction per distinct content even if it came under several names."""
+def extract_chunk(raws: list[RawDocument], max_bytes: int) -> list[Result]:
+    """What a worker runs: bytes in, records out; no warehouse, no settings, no Prefect."""
+    return [extract_one(raw, max_bytes) for raw in raws]
+
+
+def load_extractors() -> None:
+    """Import the extraction code and its lazy tables in a worker before the first batch arrives."""
+    from presswatch.extract.document import extract_document
+
+    extract_document(RawDocument("warm-up.html", b"<html><body><p>warm up</p></body></html>"))
+
+
+def start_workers(workers: int) -> None:
+    """Start the local extraction workers in the background (a no-op on a cluster or with one worker)."""
+    warm(workers, load_extractors)
+
+
+@dataclass
+class PendingExtraction:
+    """A batch whose extraction has been started; `results()` waits for it."""
+
+    unique: list[RawDocument]
+    max_bytes: int
+    futures: list[Future[list[Result]]] = field(default_factory=list)
+
+    def results(self) -> dict[str, Result]:
+        if not self.futures:  # in-process: extracted now, by the caller
+            return {r.sha256: extract_one(r, self.max_bytes) for r in self.unique}
+        out: list[Result] = []
+        for fut in self.futures:
+            out.extend(fut.result())
+        return {r.sha256: res for r, res in zip(self.unique, out, strict=True)}
+
+
+def submit_many(raws: list[RawDocument], *, workers: int, max_bytes: int) -> PendingExtraction:
+    """Start extracting one result per distinct content (a document under several names is done once)."""
     unique = list({r.sha256: r for r in raws}.values())
-    if workers <= 1 or len(unique) < MIN_DOCS_PER_WORKER * 2:
-        return {r.sha256: extract_one(r, max_bytes) for r in unique}
+    pending = PendingExtraction(unique, max_bytes)
+    on_cluster = cluster_address() is not None
+    if not unique or (not on_cluster and (workers <= 1 or len(unique) < MIN_DOCS_PER_WORKER * 2)):
+        return pending
     pool = get_pool(workers)
-    chunk = max(1, len(unique) // (workers * 4))
-    results = pool.map(extract_one, unique, [max_bytes] * len(unique), chunksize=chunk)
-    return {r.sha256: res for r, res in zip(unique, results, strict=True)}
+    size = max(1, -(-len(unique) // (max(workers, 2) * CHUNKS_PER_WORKER)))
+    for start in range(0, len(unique), size):
+        chunk = unique[start : start + size]
+        pending.futures.append(pool.submit(extract_chunk, chunk, max_bytes))
+    return pending
+
+
+def extract_many(raws: list[RawDocument], *, workers: int, max_bytes: int) -> dict[str, Result]:
+    """doc_sha256 -> result, one extraction per distinct content even if it came under several names."""
+    return submit_many(raws, workers=workers, max_bytes=max_bytes).results()

@@ -113,7 +113,7 @@ def check(fetcher: Fetcher, candidate: Candidate, robots: RobotsCache | None) ->
     if parsed.children:
         count, newest = len(parsed.children), _newest([c.lastmod for c in parsed.children])
     else:
-        count, newest = len(parsed.entries), _newest([e.published for e in parsed.entries])
+        count, newest = len(parsed.entries), _newest([e.published or e.updated for e in parsed.entries])
     error = None
     if not count and parsed.bozo:
         error = f"not a feed or sitemap: {parsed.bozo_reason}"

@@ -167,6 +167,7 @@ class FeedEntry:
     author: str | None
     summary: str | None  # as given (may be HTML)
     content: str | None  # full content (content:encoded / atom:content), HTML
+    updated: str | None = None  # sitemaps: <lastmod> (when the URL changed, not when it was published)
     outlet: str | None = None  # sitemaps: news:publication/news:name
     language: str | None = None  # sitemaps: news:publication/news:language; JSON Feed: item language
 

@@ -131,6 +131,11 @@ class _GuardedBackend(httpcore.NetworkBackend):
         self._plain = httpcore.SyncBackend()
 
     def _resolve(self, host: str, port: int) -> list[str]:
+        try:
+            ipaddress.ip_address(host.split("%")[0])
+            return [host]  # already an address (zone kept): nothing to look up
+        except ValueError:
+            pass
         # getaddrinfo has no timeout of its own: run it aside and stop waiting at the deadline.
         box: dict[str, Any] = {}
 

@@ -1,7 +1,8 @@
 """Sitemaps as feeds, without I/O: urlsets (with the Google News `news:` extension) and sitemap indexes.
 
 Many Chinese portals publish sitemaps, not RSS. A urlset's <url> becomes a FeedEntry like a feed item:
-<loc> the link, news:title the title, news:publication_date (else <lastmod>) the date, and the
+<loc> the link, news:title the title, news:publication_date the date (<lastmod>, when the URL last
+changed, only decides whether it is new), and the
 publication name and language as the entry's outlet and language. An index lists child sitemaps; the
 poller fetches those changed since the last successful poll (`children_to_fetch`) and merges them.
 
@@ -84,15 +85,15 @@ def _url_entry(el: Element, base: str) -> tuple[FeedEntry | None, str | None, st
     if not loc:
         return None, None, None
     news = _child(el, "news")
-    published = iso_date(_text(news, "publication_date")) if news is not None else None
     entry = FeedEntry(
         link=urljoin(base, loc),
         entry_id=None,
         title=_text(news, "title") if news is not None else None,
-        published=published or iso_date(_text(el, "lastmod")),
+        published=iso_date(_text(news, "publication_date")) if news is not None else None,
         author=None,
         summary=None,
         content=None,
+        updated=iso_date(_text(el, "lastmod")),
         outlet=_text(news, "publication", "name") if news is not None else None,
         language=_text(news, "publication", "language") if news is not None else None,
     )
@@ -193,4 +194,4 @@ def fresh_entries(parsed: ParsedFeed, since: datetime | None) -> Iterable[FeedEn
     """A sitemap's entries dated after the last successful poll (feeds keep all theirs: links dedupe)."""
     if not (parsed.version or "").startswith("sitemap"):
         return parsed.entries
-    return [e for e in parsed.entries if is_newer(e.published, since)]
+    return [e for e in parsed.entries if is_newer(e.published or e.updated, since)]

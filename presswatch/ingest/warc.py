@@ -56,13 +56,17 @@ ArchiveItem = RawDocument | Rejection | Skipped
 
 def looks_like_archive(head: bytes) -> bool:
     """True for the first bytes of a WARC or ARC file, plain or gzip (one member per record or whole)."""
-    if head.startswith(_GZIP):
-        try:
-            inner = zlib.decompressobj(wbits=31).decompress(head, 64)
-        except zlib.error:
-            return False
-        return _is_record_start(inner)
-    return _is_record_start(head)
+    return _is_record_start(_inflated(head))
+
+
+def _inflated(head: bytes) -> bytes:
+    """The start of a gzip stream's content (the bytes themselves when not gzip; b"" when broken)."""
+    if not head.startswith(_GZIP):
+        return head
+    try:
+        return zlib.decompressobj(wbits=31).decompress(head, 64)
+    except zlib.error:
+        return b""
 
 
 def is_archive_file(path: str | Path) -> bool:
@@ -94,6 +98,7 @@ class _Seen:
 
     digests: dict[str, str] = field(default_factory=dict)
     records: dict[str, str] = field(default_factory=dict)
+    arc: bool = False
 
 
 def iter_archive(path: str | Path, max_input_bytes: int) -> Iterator[ArchiveItem]:
@@ -102,7 +107,10 @@ def iter_archive(path: str | Path, max_input_bytes: int) -> Iterator[ArchiveItem
     size = path.stat().st_size
     seen = _Seen()
     with path.open("rb") as fh:
-        gz = fh.read(2) == _GZIP[:2]
+        head = fh.read(512)
+        gz = head.startswith(_GZIP[:2])
+        # ARC records have no ids: warcio makes up a new one on each read, so the offset names them.
+        seen.arc = _inflated(head).startswith(b"filedesc://")
         pos: int | None = 0
         while pos is not None and pos < size:
             fh.seek(pos)
@@ -140,7 +148,8 @@ def _read_from(fh: IO[bytes], path: Path, seen: _Seen, cap: int) -> Generator[Ar
 def _item(record: Any, path: Path, offset: int, seen: _Seen, cap: int) -> ArchiveItem:
     headers = record.rec_headers
     rtype = record.rec_type or headers.get_header("WARC-Type")
-    rid = (headers.get_header("WARC-Record-ID") or "").strip("<>") or f"offset-{offset}"
+    rid = "" if seen.arc else (headers.get_header("WARC-Record-ID") or "").strip("<>")
+    rid = rid or f"offset-{offset}"
     source = f"{path}#{rid}"
     url = headers.get_header("WARC-Target-URI")
     if not rtype:
@@ -149,6 +158,7 @@ def _item(record: Any, path: Path, offset: int, seen: _Seen, cap: int) -> Archiv
         return _revisit(record, source, url, seen)
     if rtype != "response":
         return Skipped(source, f"{rtype} record", rtype, url)
+    seen.records[rid] = source  # a revisit may name any response as its original
     http = record.http_headers
     if http is None or not http.protocol.upper().startswith("HTTP"):
         return Skipped(source, "not an HTTP response", rtype, url)
@@ -170,7 +180,6 @@ def _item(record: Any, path: Path, offset: int, seen: _Seen, cap: int) -> Archiv
             {"url": url, "archive": str(path), "offset": offset},
         )
     digest = headers.get_header("WARC-Payload-Digest") or "sha1:" + hashlib.sha1(body).hexdigest()
-    seen.records[rid] = source
     first = seen.digests.setdefault(digest, source)
     if first != source:
         return Skipped(source, f"duplicate payload: same as {first}", rtype, url)

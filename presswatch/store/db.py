@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -219,12 +219,13 @@ def land_batch(
     con: duckdb.DuckDBPyConnection,
     raws: list[RawDocument],
     results: dict[str, Article | Rejection],
+    also: Callable[[duckdb.DuckDBPyConnection, LandingPlan], None] = lambda con, plan: None,
     **plan_kwargs: Any,
 ) -> LandingPlan:
     """Decide and write one batch in one transaction: a crash leaves the batch wholly in or wholly out.
 
     What is already known is read inside the same transaction, so a document landed meanwhile by
-    another run is counted as a duplicate here rather than inserted twice.
+    another run is counted as a duplicate here rather than inserted twice. `also` writes with them.
     """
     with transaction(con):
         known = known_for(con, [r.sha256 for r in raws])
@@ -239,6 +240,7 @@ def land_batch(
         _insert(con, "duplicates", plan.duplicates)
         _insert(con, "quarantine", plan.quarantine)
         _record_inputs(con, plan, plan_kwargs["flow_run_id"], plan_kwargs["now"])
+        also(con, plan)
     return plan
 
 
@@ -319,10 +321,11 @@ NO_EXTERNAL_ACCESS = {"enable_external_access": False, "lock_configuration": Tru
 
 
 def read_only_query(
-    db_path: str | Path, sql: str, *, allow_files: bool = False
+    db_path: str | Path, sql: str, *, allow_files: bool = False, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """For analysts: read-only, and no file outside the warehouse is read or written unless `allow_files`."""
-    with connection(db_path, read_only=True, config=None if allow_files else NO_EXTERNAL_ACCESS) as con:
+    config = None if allow_files else NO_EXTERNAL_ACCESS
+    with connection(db_path, read_only=True, config=config, timeout_s=timeout_s) as con:
         cur = con.execute(sql)
         columns = [d[0] for d in cur.description] if cur.description else []
         return columns, cur.fetchall()

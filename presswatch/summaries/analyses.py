@@ -125,10 +125,10 @@ def term_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Col
     out: Columns = {"article_id": [], "term": [], "n": []}
     for article in articles:
         counts = article_terms(_body(article), watchlist)
-        for term, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_PER_ARTICLE]:
+        for minus_n, term in sorted((-n, term) for term, n in counts.items())[:TERMS_PER_ARTICLE]:
             out["article_id"].append(article["article_id"])
             out["term"].append(term)
-            out["n"].append(n)
+            out["n"].append(-minus_n)
     return out
 
 

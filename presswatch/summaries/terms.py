@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import rjieba
@@ -86,7 +86,7 @@ def segment(text: str, watchlist: Watchlist | None = None) -> list[str]:
     tokenizer, _ = _prepared(watchlist if watchlist is not None else default_watchlist())
     tokens: list[str] = []
     for token in tokenizer.cut(normalise_for_match(_URLISH.sub(" ", text), fold_case=False), True):
-        if _MIXED.search(token):
+        if not token.isalnum() and _MIXED.search(token):
             tokens.extend(_PIECES.findall(token))
         else:
             tokens.append(token)
@@ -114,15 +114,22 @@ def term_key(token: str, names: dict[str, str], stop: frozenset[str]) -> str | N
     return None if folded in stop else folded
 
 
+@lru_cache(maxsize=4)
+def _term_of(watchlist: Watchlist) -> Callable[[str], str | None]:
+    """term_key with this watchlist's names, memoised: an article's tokens are mostly words seen before."""
+    names, stop = _prepared(watchlist)[1], stop_words()
+    return lru_cache(maxsize=500_000)(lambda token: term_key(token, names, stop))
+
+
 def article_terms(text: str, watchlist: Watchlist | None = None) -> Counter[str]:
     """How often each term occurs in one article's text (pass title + text to count the headline)."""
     watchlist = watchlist if watchlist is not None else default_watchlist()
-    names, stop = _prepared(watchlist)[1], stop_words()
+    term_of = _term_of(watchlist)
     counts: Counter[str] = Counter()
-    for token in segment(text, watchlist):
-        key = term_key(token, names, stop)
+    for token, n in Counter(segment(text, watchlist)).items():
+        key = term_of(token)
         if key is not None:
-            counts[key] += 1
+            counts[key] += n
     return counts
 
 

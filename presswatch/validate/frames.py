@@ -38,10 +38,13 @@ MIN_LETTERS_FOR_SHARE = 20
 MIN_SCRIPT_MARKERS = 5
 # A line this short (non-space characters) is a menu item, a label or a byline, not a paragraph.
 SHORT_LINE_CHARS = 8
+# A line this long (non-space characters) without a link is prose: headlines and teasers stay shorter.
+LONG_LINE_CHARS = 40
 
 _ELLIPSIS_ENDS = ("...", "…", "⋯")
 _LINK_MARKERS = ("http://", "https://", "www.", "](", "<a href")
 _CJK_SENTENCE_ENDS = "。！？!?"
+_URL = re.compile(r"https?://\S+|www\.\S+|\]\([^)]*\)|<a href[^>]*>")
 # A Latin full stop ends a sentence before a space, a closing quote or the end; "..." does not.
 _LATIN_PERIOD = re.compile(r"\.(?<!\.\.)(?=[\s\"”’)」』]|$)")
 _ATTRIBUTION = re.compile(r"\s*([^:|]+?)\s*[:|]\s*(\S.*)")
@@ -115,6 +118,12 @@ def text_stats(text: str) -> dict[str, Any]:
 
     chars = len(text) - int(counts[SPACE])
     sentence_ends = sum(text.count(mark) for mark in _CJK_SENTENCE_ENDS) + len(_LATIN_PERIOD.findall(text))
+    # A long line of prose ends a sentence where it ends, written mark or not (forum and BBS posts, old
+    # portals drop the final 。); headlines, teasers (…) and link lines are not such lines.
+    sentence_ends += sum(1 for ln in lines if _unmarked_sentence_line(ln))
+    # Characters of text, the addresses themselves left out (a long URL is not more of a link list).
+    sizes = [max(len(_URL.sub("", ln)), 1) for ln in lines]
+    link_chars = sum(size for ln, size in zip(lines, sizes, strict=True) if _is_link_line(ln))
     return {
         "text_chars": chars,
         "line_count": n_lines,
@@ -124,12 +133,27 @@ def text_stats(text: str) -> dict[str, Any]:
         "hant_share": trad / (trad + simp) if trad + simp >= MIN_SCRIPT_MARKERS else None,
         "short_line_share": share(sum(1 for ln in lines if len("".join(ln.split())) < SHORT_LINE_CHARS)),
         "ellipsis_line_share": share(sum(1 for ln in lines if ln.endswith(_ELLIPSIS_ENDS))),
-        "link_line_share": share(
-            sum(1 for ln in map(str.lower, lines) if any(m in ln for m in _LINK_MARKERS))
-        ),
+        # Weighted by characters without the addresses: two credit lines ('原文链接：https://...') under a
+        # short article are not a link list; a list of linked headlines still is.
+        "link_line_share": (link_chars / max(sum(sizes), 1)) if n_lines else None,
         # Sentence ends per 100 non-space characters; ellipses are not sentence ends (teasers use them).
         "sentence_density": 100 * sentence_ends / chars if chars else None,
     }
+
+
+def _is_link_line(line: str) -> bool:
+    lowered = line.lower()
+    return any(m in lowered for m in _LINK_MARKERS)
+
+
+def _unmarked_sentence_line(line: str) -> bool:
+    return (
+        len("".join(line.split())) >= LONG_LINE_CHARS
+        and not line.endswith(_ELLIPSIS_ENDS)
+        and line[-1] not in _CJK_SENTENCE_ENDS
+        and not _LATIN_PERIOD.search(line[-1:])
+        and not _is_link_line(line)
+    )
 
 
 # ------------------------------------------------------------------------------------------- dates, outlet

@@ -10,8 +10,8 @@ CREATE TABLE outlets (
     domains     VARCHAR[] NOT NULL
 );
 
--- Every spelling an outlet string, platform or byline may take: lower-cased, trimmed, in simplified and
--- traditional script (the loader adds the other script's forms), so a plain equi-join resolves them.
+-- Every spelling an outlet string, platform or byline may take: lower-cased, without spaces, in simplified
+-- and traditional script (the loader adds the other script's forms), so a plain equi-join resolves them.
 CREATE TABLE outlet_aliases (
     alias_key   VARCHAR PRIMARY KEY,
     outlet_id   VARCHAR NOT NULL
@@ -33,10 +33,12 @@ CREATE TABLE outlet_collections (
 -- The text `presswatch search` scans: title + text in search form (presswatch/desk/textindex.py:
 -- full-width -> ASCII, case folded, OpenCC t2s character table, whitespace runs as one space, and every
 -- Latin/digit run wrapped in \x01 so whole-word matching is a plain substring test). One row per article
--- id; filled incrementally by the summaries run.
+-- id; filled incrementally by the summaries run. Stored uncompressed: decompressing DuckDB's FSST strings
+-- took ~80% of a scan (10k articles: 1.16 s compressed, 0.22 s uncompressed, same query), at about twice
+-- the disk space of the compressed column.
 CREATE TABLE search_text (
     article_id  VARCHAR PRIMARY KEY,
-    body        VARCHAR NOT NULL
+    body        VARCHAR NOT NULL USING COMPRESSION uncompressed
 );
 
 -- When and by whom an alert left the open state (presswatch alerts ack | close).

@@ -11,11 +11,11 @@ WITH a AS (
 ),
 clues AS (
     SELECT a.article_id, 1000 AS rank, al.outlet_id, 'outlet' AS resolved_by
-    FROM a JOIN outlet_aliases AS al ON al.alias_key = lower(regexp_replace(trim(a.outlet), '\s+', ' ', 'g'))
+    FROM a JOIN outlet_aliases AS al ON al.alias_key = lower(replace(a.outlet, ' ', ''))
     UNION ALL
     SELECT b.article_id, 2000, al.outlet_id, 'byline'
     FROM (SELECT article_id, unnest(authors) AS author FROM a WHERE len(authors) > 0) AS b
-    JOIN outlet_aliases AS al ON al.alias_key = lower(regexp_replace(trim(b.author), '\s+', ' ', 'g'))
+    JOIN outlet_aliases AS al ON al.alias_key = lower(replace(b.author, ' ', ''))
     UNION ALL
     SELECT h.article_id, 3000 - length(h.suffix), d.outlet_id, 'domain'
     FROM (
@@ -25,7 +25,7 @@ clues AS (
     JOIN outlet_domains AS d ON d.domain = h.suffix
     UNION ALL
     SELECT a.article_id, 4000, al.outlet_id, 'platform'
-    FROM a JOIN outlet_aliases AS al ON al.alias_key = lower(regexp_replace(trim(a.platform), '\s+', ' ', 'g'))
+    FROM a JOIN outlet_aliases AS al ON al.alias_key = lower(replace(a.platform, ' ', ''))
 )
 SELECT c.article_id, c.outlet_id, o.region, o.kind, c.resolved_by
 FROM (

@@ -34,13 +34,13 @@ FRAGMENT_OF_PAGE = 0.1  # a text under this share of the page's visible text may
 GUARD_SHARE = 0.5  # ... and is one when under this share of plain trafilatura's text
 CHINESE_PAGE = 0.3  # Han share of the page's letters from which the Chinese-portal rules apply
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LETTER = re.compile(r"[^\W\d_]")
+PAGE_SAMPLE = 5000  # characters of the page's visible text that decide (navigation first, then the article)
 
 
 def is_chinese_page(page: str) -> bool:
     """Most letters of the page's visible text are Han (kana and hangul pages are not Chinese)."""
-    sample = page[:20000]
-    letters = len(_LETTER.findall(sample))
+    sample = page[:PAGE_SAMPLE]
+    letters = sum(1 for ch in sample if ch.isalpha())  # Han characters are letters too
     return bool(letters) and len(_HAN.findall(sample)) >= CHINESE_PAGE * letters
 
 

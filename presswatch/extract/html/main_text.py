@@ -35,6 +35,7 @@ from readability import Document
 from trafilatura.readability_lxml import Document as ForkDocument
 from trafilatura.utils import HTML_PARSER, load_html
 
+from presswatch.extract.html.authors import find_authors
 from presswatch.extract.html.clean import (
     clean_page,
     cut_closing_notices,
@@ -54,7 +55,6 @@ from presswatch.extract.html.guard import (
 from presswatch.extract.html.meta import (
     PageHints,
     article_zone,
-    find_authors,
     find_date,
     header_text,
     near_attributions,
@@ -111,7 +111,7 @@ def extract_html(html: str, url: str | None = None, now: datetime | None = None)
             text, method = reference, "trafilatura-guard"
     header = header_text(page, meta.title, text)
     hints.attributions, hints.attribution_lines = near_attributions(blocks, article_zone(page, text))
-    date, date_source = find_date(meta.meta_dates, header, meta.htmldate, now)
+    date, date_source = find_date(meta.meta_dates, header, meta.htmldate, now, chinese)
     authors, author_source = find_authors(header, text, meta.meta_author, meta.sitename)
     if authors is None and not chinese and (byline := trafilatura_author(tree)):
         authors, author_source = byline, "trafilatura-author"

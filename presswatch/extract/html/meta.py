@@ -23,43 +23,15 @@ from trafilatura.metadata import examine_meta, extract_meta_json
 from presswatch.extract.bylines import author_link
 from presswatch.extract.dates import printed_dates
 from presswatch.extract.furniture import parse_attribution
-from presswatch.extract.metadata import ParsedDate, looks_like_person, parse_date, split_names
+from presswatch.extract.metadata import ParsedDate, parse_date, split_names
 
 LOG = logging.getLogger(__name__)
 
 HEADER_BEFORE, HEADER_AFTER = 500, 300  # characters read around the article start for date and byline
 CLOSING_AFTER = 500  # characters after the article's last paragraph where attributions are read
-NEXT_BYLINE = 40  # a second byline starting this close after the first names more authors of the article
 
 _TITLE_SEPARATORS = re.compile(r"\s+[-–—|｜丨·]\s+|\s*(?:[_|｜丨]|-{2,})\s*")
-# Words of byline labels and grammar that end a run of names: '记者 张三 来源：...' names only 张三.
-_NOT_A_NAME = re.compile(r"^(?:来源|來源|编辑|編輯|责编|責編|摄影|攝影|报道|報道|记者|記者|通讯员|作者|出处|原标题)$|[的了是在和与及等]")
 _SITE_SEGMENT_MAX = 20  # title segments besides the headline at most this long are site/channel names
-# A forum handle may join two words with '&' ('放飞&心情').
-_HAN_NAME = r"[\u4e00-\u9fff]{2,3}(?:·[\u4e00-\u9fff]{1,6}|[&＆][\u4e00-\u9fff]{1,4})?"
-_HAN_NAMES = rf"{_HAN_NAME}(?:[ \u3000、，,]+{_HAN_NAME})*"  # never across lines: names end with their element
-_AFTER_NAMES = r"(?=$|[^\u4e00-\u9fff·]|报道|報道|報導|摄|攝|采写|發自|发自)"
-# 作者：张三 and 文｜张三 need a separator (文 is too common a character); so does 记者, or a breadcrumb
-# like '新华社记者看东北' would name 看东北. The names may sit on the next line, in their own element.
-_BYLINE = re.compile(
-    rf"(?:(?:作者|撰文|撰稿|执笔人?|執筆人?|文)\s*[:：/｜|]|(?:记者|記者|通讯员|通訊員|实习生|實習生)(?:\s*[:：]|\s))\s*"
-    rf"(?P<zh>{_HAN_NAMES}){_AFTER_NAMES}"
-    # Taiwan and Hong Kong: '〔記者陳嘉欣／台北報導〕', '記者王小明/綜合報導' (no space after 記者).
-    rf"|(?:记者|記者)\s*(?P<slash>{_HAN_NAMES})\s*[／/]\s*[\u4e00-\u9fff]{{1,6}}(?:报道|報道|報導)"
-    rf"|\d:\d\d(?::\d\d)?\s*[\[【]\s*(?P<bracket>{_HAN_NAMES})\s*[\]】]"  # '2004年7月16日08:19 [ 黄宇 ]'
-    r"|^\s*(?:by|By|BY)\s+(?P<en>[A-Z][\w.'-]+(?:[ \t]+[A-Z][\w.'-]+){0,3})",  # 'By ...' opens its line
-    re.M,
-)
-_CLOSING_BYLINE = re.compile(  # （记者 张三 李四） / （张三 北京报道） closing the article
-    rf"[（(]\s*(?:[\u4e00-\u9fff]{{0,8}}(?:记者|記者)\s*)?(?P<zh>{_HAN_NAMES})\s*"
-    r"(?:[\u4e00-\u9fff]{1,6}(?:报道|報道))?\s*[）)]$"
-)
-_NOT_A_PERSON = re.compile(
-    r"[社报報网網台部局院会會委厅廳办辦处處]$|中心$|www|\.(?:com|cn|net|org)|\b(?:Team|Inc|Ltd|Publish\w*|Press|Media|"
-    r"News|Group|Staff|Admin\w*|Editors?)\b",
-    re.I,
-)
-_HANDLE = re.compile(r"^[\u4e00-\u9fff]{1,4}[&＆][\u4e00-\u9fff]{1,4}$")  # a forum poster's handle
 _COPYRIGHT = re.compile(r"copyright|©|all rights reserved|版权", re.I)
 _META_DATES = etree.XPath(
     "//meta[@property='article:published_time' or @name='article:published_time' or @itemprop='datePublished'"
@@ -239,17 +211,23 @@ def article_zone(page: str, text: str) -> str:
 
 
 def find_date(
-    meta_dates: list[str], header: str, htmldate: str | Callable[[], str | None] | None, now: datetime
+    meta_dates: list[str],
+    header: str,
+    htmldate: str | Callable[[], str | None] | None,
+    now: datetime,
+    chinese: bool = True,
 ) -> tuple[str | None, str]:
     """Publication date, never after `now`: page metadata, else the dateline, else htmldate's guess
     (a callable is only called when it comes to that). A date without a time takes the time printed
-    with the same date in the dateline."""
+    with the same date in the dateline. On pages that are not Chinese, htmldate (what trafilatura
+    dates pages with) comes before the dateline, and the dateline is read without month names."""
     latest = now + timedelta(days=1)
-    printed = [d for d in printed_dates(header) if d.value.replace(tzinfo=None) <= latest]
+    printed = [d for d in printed_dates(header, chinese) if d.value.replace(tzinfo=None) <= latest]
     candidates: list[tuple[ParsedDate | Callable[[], ParsedDate | None] | None, str]]
     candidates = [(parse_date(v), "meta") for v in meta_dates]
     guess = (lambda: parse_date(htmldate())) if callable(htmldate) else parse_date(htmldate)
-    candidates += [(printed[0] if printed else None, "header-text"), (guess, "htmldate")]
+    dateline = (printed[0] if printed else None, "header-text")
+    candidates += [dateline, (guess, "htmldate")] if chinese else [(guess, "htmldate"), dateline]
     for candidate, source in candidates:
         parsed = candidate() if callable(candidate) else candidate
         if parsed is None or parsed.value.replace(tzinfo=None) > latest:
@@ -260,37 +238,6 @@ def find_date(
                 parsed, source = timed[0], f"{source}+header-text"
         return (parsed.value.isoformat() if parsed.has_time else parsed.date_key), source
     return None, ""
-
-
-def find_authors(
-    header: str, text: str, meta_author: str | None, sitename: str | None = None
-) -> tuple[list[str] | None, str]:
-    """Byline near the headline (作者：/记者/文/By), else the author metadata (unless it names the
-    site), else a byline closing the article ('本报记者 张三', '（张三 北京报道）')."""
-    found_names: list[str] = []
-    end = -1
-    for found in _BYLINE.finditer(header):
-        if found_names and found.start() - end > NEXT_BYLINE:
-            break  # a byline line right under another ('本报实习生 甲' / '本报记者 乙 丙') adds its names
-        if names := _names(found.group("zh") or found.group("slash") or found.group("bracket") or found.group("en")):
-            found_names += [n for n in names if n not in found_names]
-            end = found.end()
-    if found_names:
-        return found_names, "byline"
-    if meta_author and (names := [n for n in _names(meta_author) if n != sitename]):
-        return names, "meta"
-    for line in reversed(text.rsplit("\n", 3)[-3:]):
-        line = line.strip(" |\u3000□■")
-        match = _CLOSING_BYLINE.search(line) or _BYLINE.search(line)
-        if match and (names := _names(match.group("zh") or match.groupdict().get("en"))):
-            return names, "closing-byline"
-    return None, ""
-
-
-def _names(value: str | None) -> list[str]:
-    """Person names in a byline; organisations, domains and one-letter noise dropped."""
-    names = [n for n in split_names((value or "").replace("\u3000", " ")) if looks_like_person(n) or _HANDLE.match(n)]
-    return [n for n in names if len(n) > 1 and not _NOT_A_PERSON.search(n) and not _NOT_A_NAME.search(n)]
 
 
 def _head_fields(tree: HtmlElement) -> dict[str, str]:

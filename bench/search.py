@@ -1,0 +1,143 @@
+"""Benchmark of `presswatch search` on synthetic warehouses, beside a plain DuckDB scan of the same text.
+
+    .venv/bin/python bench/search.py --sizes 100000 [1000000] [--workdir DIR] [--repeat 3] [--workers 2]
+
+Warehouses come from bench/summaries.py's builder (recombined seed paragraphs, 40 outlets, a year of
+dates; imported, not copied). For each size N this script then does what a summaries run does for the
+desk (presswatch.desk.prepare.prepare_desk: load the outlet directory, add every article's search form to
+search_text) and times it, fills article_terms for the distinctive terms (1,000 articles analysed for
+real with the summaries' own `terms` analysis, their rows copied to the others, as bench/summaries.py
+does), and then times, on a read-only connection as the CLI opens it:
+- `run_search` (the whole answer: matches, attention per day, top outlets, distinctive terms, samples),
+  and its matching step alone;
+- the baseline: `SELECT count(*) FROM articles WHERE text LIKE '%term%'` for the query's first term as
+  written, i.e. one plain scan of the same text.
+Best of --repeat runs each (the machine is shared). Results merge by size into <workdir>/search-results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import summaries as bench_summaries
+from presswatch.desk.prepare import prepare_desk
+from presswatch.desk.search import Filters, run_search
+from presswatch.settings import SEEDS_DIR
+from presswatch.store import db as warehouse
+from presswatch.store import summaries as summary_store
+from presswatch.summaries import analyses
+
+# (query, the term the plain scan looks for, as written in the text)
+QUERIES = [
+    ("DeepSeek AND (成本 OR 训练)", "DeepSeek"),
+    ("芯片 AND (管制 OR 禁令 OR \"export controls\")", "芯片"),
+    ("英伟达 NOT 股价", "英伟达"),
+    ("AI AND 开源", "开源"),
+    ("\"Sam Altman\" OR 奥特曼", "奥特曼"),
+]
+TERMS_SAMPLE = 1000
+
+
+def build(db: Path, n: int) -> float:
+    paragraphs, titles = bench_summaries.seed_paragraphs()
+    started = time.perf_counter()
+    bench_summaries.build(db, n, 0, paragraphs, titles)
+    return time.perf_counter() - started
+
+
+def prepare(db: Path, workers: int) -> dict[str, Any]:
+    with warehouse.connection(db) as con:
+        warehouse.migrate(con)
+        warehouse.refresh_views(con)
+        started = time.perf_counter()
+        result = prepare_desk(con, SEEDS_DIR / "outlets.yaml", workers=workers)
+        result["seconds"] = round(time.perf_counter() - started, 1)
+    print(f"  desk prepared: {result}", flush=True)
+    return result
+
+
+def fill_terms(db: Path, workers: int) -> None:
+    with warehouse.connection(db) as con:
+        if con.execute("SELECT count(*) FROM article_terms").fetchall()[0][0]:
+            return
+        ids = [r[0] for r in con.execute("SELECT article_id FROM articles ORDER BY article_id LIMIT ?",
+                                         [TERMS_SAMPLE]).fetchall()]  # fmt: skip
+        articles = summary_store.read_articles(con, ids)
+    columns = analyses.analyse_many("terms", articles, bench_summaries.CONFIG, workers)
+    with warehouse.connection(db) as con:
+        con.register("sample_terms", pd.DataFrame(columns))
+        con.register("sample_ids", pd.DataFrame({"sample_id": ids, "no": range(len(ids))}))
+        con.execute("INSERT INTO article_terms SELECT article_id, term, n FROM sample_terms")
+        con.execute(
+            "INSERT INTO article_terms SELECT a.article_id, t.term, t.n FROM"
+            " (SELECT article_id, (row_number() OVER (ORDER BY article_id) - 1) % ? AS no FROM articles"
+            "  WHERE article_id NOT IN (SELECT sample_id FROM sample_ids)) a"
+            " JOIN sample_ids s USING (no) JOIN sample_terms t ON t.article_id = s.sample_id",
+            [len(ids)],
+        )
+
+
+def best(fn: Any, repeat: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def measure(db: Path, repeat: int) -> list[dict[str, Any]]:
+    rows = []
+    with warehouse.connection(db, read_only=True) as con:
+        n, text_mb = con.execute("SELECT count(*), sum(strlen(text)) / 1e6 FROM articles").fetchall()[0]
+        for query, term in QUERIES:
+            search_s, answer = best(lambda q=query: run_search(con, q, Filters()), repeat)
+            scan_s, scanned = best(lambda t=term: con.execute(
+                "SELECT count(*) FROM articles WHERE text LIKE ?", [f"%{t}%"]).fetchall()[0][0], repeat)  # fmt: skip
+            row = {"n": n, "text_mb": round(text_mb), "query": query, "matches": answer["matches"],
+                   "search_s": round(search_s, 3), "universe_s": answer["seconds"]["universe"],
+                   "match_s": answer["seconds"]["match"],
+                   "plain_scan_s": round(scan_s, 3), "plain_scan_hits": scanned, "ratio": round(search_s / scan_s, 2),
+                   "terms": len(answer["distinctive_terms"]), "load_average": os.getloadavg()[0]}  # fmt: skip
+            print("  {query}: {matches:,} matches, search {search_s} s (filters {universe_s} s, matching {match_s} s),"
+                  " plain LIKE scan {plain_scan_s} s -> {ratio}x".format(**row), flush=True)  # fmt: skip
+            rows.append(row)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/presswatch-bench-search"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    path = args.workdir / "search-results.json"
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    for n in args.sizes:
+        db = args.workdir / f"search-{n}.duckdb"
+        print(f"N = {n:,}: {db}", flush=True)
+        result: dict[str, Any] = {}
+        if not db.exists():
+            result["build_s"] = round(build(db, n), 1)
+        result["prepare"] = prepare(db, args.workers)
+        fill_terms(db, args.workers)
+        result["queries"] = measure(db, args.repeat)
+        stored[str(n)] = stored.get(str(n), {}) | result
+        path.write_text(json.dumps(stored, indent=1, ensure_ascii=False, default=str))
+    analyses.shutdown_pool()
+
+
+if __name__ == "__main__":
+    main()

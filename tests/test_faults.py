@@ -1,0 +1,193 @@
+"""kill -9 during each stage of `presswatch run`, then a plain re-run: the warehouse ends equal to an
+uninterrupted run's over the same inputs, table by table.
+
+One warehouse goes through a chain of runs, each killed in another stage — reading, extraction, validation,
+landing (with the warehouse open inside the batch's transaction), summaries — and each kill is followed by
+a plain re-run of the same command, which is the next link; the last re-run is left to finish. After every
+kill the warehouse is checked as it was left (whole batches only, nothing the uninterrupted run lacks),
+and at the end every table is compared with the uninterrupted run's warehouse. How a stage is hit without
+touching the pipeline: see tests/pipeline_runs.py (progress lines, SIGSTOP, then SIGKILL).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pipeline_runs import (
+    PROGRESS,
+    CliRun,
+    build_inputs,
+    last_subflow,
+    query,
+    run_env,
+    snapshot,
+    stage_of,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
+N_INPUTS = int(os.environ.get("PRESSWATCH_FAULT_INPUTS", "120"))
+BATCH = 8
+# The progress line after which each ingest stage is in progress (see pipeline_runs.STAGE_AFTER).
+TRIGGER = {"reading": "landed", "extraction": "files read", "validation": "extracted", "landing": "validated"}
+SUMMARY_TO_KILL = "summary: top terms"  # the third summary: mentions and volume are already written
+RUN_TIMEOUT_S = 900
+# Tables compared in their own way below: run bookkeeping, whose rows differ by design between one run
+# and a chain of runs.
+BOOKKEEPING = ("runs", "run_inputs", "validation_results")
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("fault-inputs")
+    build_inputs(folder, N_INPUTS)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    base = tmp_path_factory.mktemp("fault-prefect")
+    return run_env(base / "prefect-home", base / "data-docs")
+
+
+def _args(inputs: Path, db: Path, *extra: str) -> list[str]:
+    return ["--seeds", str(inputs), "--db", str(db), "--no-feeds", "--batch-size", str(BATCH),
+            "--workers", "2", *extra]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(inputs: Path, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("uninterrupted") / "warehouse.duckdb"
+    run = CliRun(_args(inputs, db), env).start()
+    assert run.finish(RUN_TIMEOUT_S) == 0, run.output()
+    return db
+
+
+def _landed(db: Path) -> int:
+    if not db.exists():
+        return 0
+    return int(query(db, "SELECT count(*) FROM run_inputs WHERE outcome <> 'skipped'")[0][0])
+
+
+def _warehouse_open(pid: int, db: Path) -> bool:
+    """Whether the (frozen) process has the DuckDB file open: inside a task's connection."""
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if os.readlink(fd) in (str(db), f"{db}.wal"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _kill_during(run: CliRun, stage: str, after: int, db: Path) -> dict[str, Any]:
+    """Freeze the run each time `stage` begins past `after` inputs, until it is caught in that stage; kill it."""
+    trigger, attempts, start = TRIGGER[stage], 0, 0
+    while True:
+        i = run.wait_for(
+            lambda line: bool((m := PROGRESS.match(line)) and m.group(1) == trigger and int(m.group(2)) > after),
+            RUN_TIMEOUT_S, start,
+        )  # fmt: skip
+        attempts += 1
+        lines = run.freeze()
+        caught = stage_of(lines)
+        moved_on = any(PROGRESS.match(line) for line in lines[i + 1 :])
+        in_warehouse = _warehouse_open(run.pid, db)
+        # Landing counts as hit only while the batch's connection (and its transaction) is open.
+        if not moved_on and caught and caught[0] == stage and (stage != "landing" or in_warehouse):
+            run.kill()
+            return {"stage": stage, "inputs_done": caught[1], "attempts": attempts, "db_open": in_warehouse}
+        run.thaw()
+        start = i + 1
+
+
+def _kill_during_summaries(run: CliRun) -> dict[str, Any]:
+    needle = f"Beginning subflow run '{SUMMARY_TO_KILL}'"
+    run.wait_for(lambda line: needle in line, RUN_TIMEOUT_S)
+    lines = run.freeze()
+    assert last_subflow(lines) == SUMMARY_TO_KILL, run.output()
+    run.kill()
+    return {"stage": "summaries", "subflow": SUMMARY_TO_KILL, "attempts": 1}
+
+
+def _check_left_consistent(db: Path, reference: dict[str, list[Any]]) -> None:
+    """What a killed run leaves: whole batches only, and nothing an uninterrupted run would not hold."""
+    left = snapshot(db, skip=BOOKKEEPING)
+    for table in ("documents", "articles", "duplicates", "quarantine"):
+        extra = _minus(left[table], reference[table])
+        assert not extra, f"{table}: rows an uninterrupted run does not have: {extra[:3]}"
+    fates = query(
+        db,
+        "SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM articles a USING (doc_sha256))"
+        " AND NOT EXISTS (SELECT 1 FROM duplicates x USING (doc_sha256))"
+        " AND NOT EXISTS (SELECT 1 FROM quarantine q USING (doc_sha256))",
+    )[0][0]
+    assert fates == 0, "a document was stored without its article, duplicate or quarantine row"
+    recorded = query(db, "SELECT count(DISTINCT doc_sha256) FROM run_inputs WHERE outcome <> 'skipped'")[0][0]
+    assert recorded == query(db, "SELECT count(*) FROM documents")[0][0]
+
+
+def _minus(rows: list[Any], other: list[Any]) -> list[Any]:
+    remaining = list(other)
+    extra = []
+    for row in rows:
+        if row in remaining:
+            remaining.remove(row)
+        else:
+            extra.append(row)
+    return extra
+
+
+def test_kill_during_each_stage_then_rerun_gives_the_uninterrupted_warehouse(
+    inputs: Path, env: dict[str, str], uninterrupted: Path, tmp_path: Path
+):
+    db = tmp_path / "warehouse.duckdb"
+    reference = snapshot(uninterrupted, skip=BOOKKEEPING)
+    kills: list[dict[str, Any]] = []
+    for stage in ("reading", "extraction", "validation", "landing"):
+        after = _landed(db) + BATCH  # past what earlier runs landed: this batch is new work
+        run = CliRun(_args(inputs, db, "--verbose"), env).start()
+        kills.append(_kill_during(run, stage, after, db))
+        assert query(db, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0] == len(kills)
+        _check_left_consistent(db, reference)
+    run = CliRun(_args(inputs, db, "--verbose"), env).start()
+    kills.append(_kill_during_summaries(run))
+    _check_left_consistent(db, reference)
+    print("\nkills:", *kills, sep="\n  ")
+
+    final = CliRun(_args(inputs, db), env).start()
+    assert final.finish(RUN_TIMEOUT_S) == 0, final.output()
+
+    got = snapshot(db, skip=BOOKKEEPING)
+    assert set(got) == set(reference)
+    differing = {t: (len(got[t]), len(reference[t])) for t in got if got[t] != reference[t]}
+    assert not differing, f"tables that differ from the uninterrupted run's (rows here, there): {differing}"
+    print(f"tables equal to the uninterrupted run's: {len(got)} ({', '.join(sorted(got))})")
+    _check_run_bookkeeping(db, uninterrupted, n_killed=len(kills))
+
+
+def _check_run_bookkeeping(db: Path, reference: Path, n_killed: int) -> None:
+    """Killed runs stay visibly unfinished; every input's first outcome is the uninterrupted run's; the
+    last run accounts for every input; each document passed validation exactly once in some run."""
+    runs = query(db, "SELECT flow_run_id, status FROM runs ORDER BY started_at")
+    # The ingest part of the run killed during summaries had finished: that run is 'completed'.
+    assert [s for _, s in runs] == ["running"] * (n_killed - 1) + ["completed", "completed"], runs
+    first = dict(query(
+        db,
+        "SELECT source, arg_min(outcome, r.started_at) FROM run_inputs i JOIN runs r USING (flow_run_id)"
+        " WHERE outcome <> 'unchanged' GROUP BY source",
+    ))  # fmt: skip
+    expected = dict(query(reference, "SELECT source, outcome FROM run_inputs"))
+    assert first == expected
+    last_run = runs[-1][0]
+    final = dict(query(db, "SELECT source, outcome FROM run_inputs WHERE flow_run_id = ?", [last_run]))
+    assert set(final) == set(expected)
+    assert all(final[s] in (expected[s], "unchanged") for s in expected)
+    balanced = query(db, "SELECT balanced FROM run_reconciliation WHERE flow_run_id = ?", [last_run])
+    assert balanced == [(True,)]
+    sql = ("SELECT suite, expectation, column_name, sum(element_count), sum(unexpected_count)"
+           " FROM validation_results GROUP BY ALL ORDER BY ALL")  # fmt: skip
+    assert query(db, sql) == query(reference, sql)
