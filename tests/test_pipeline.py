@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
-
-from presswatch.records import RunSummary
 import pytest
 
 from flows.ingest import ingest_flow
+from presswatch.records import RunSummary
+from presswatch.store.file_index import UNCHANGED_DETAIL
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -100,3 +102,32 @@ def test_bad_inputs_are_quarantined_with_reasons_and_the_run_balances(seeds_dir:
     assert "binary" in rows[str(seeds_dir / "image.png")].lower()
     again = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
     assert _count(db_path, "quarantine") == 2 and again.counts["landed"] == 0
+
+
+def _details(db: Path, run_id: str) -> set[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT DISTINCT detail FROM run_inputs WHERE flow_run_id = ?", [run_id]).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_rerun_skips_files_by_size_and_mtime_and_reads_what_changed(seeds_dir: Path, db_path: Path):
+    soon = time.time() + 60
+    for path in seeds_dir.iterdir():
+        os.utime(path, (soon, soon))
+    ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
+    # Modified (as far as mtime says) no earlier than they were read: an edit in the same clock tick could
+    # hide, so the file index does not trust these entries and the next run hashes the files again.
+    again = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
+    assert again.counts["unchanged"] == 5 and _details(db_path, again.flow_run_id) == {"already landed"}
+    past = time.time() - 600
+    for path in seeds_dir.iterdir():
+        os.utime(path, (past, past))  # a new mtime: read and hashed once more, then trusted
+    ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
+    skipped = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
+    assert skipped.counts["unchanged"] == 5 and skipped.balanced
+    assert _details(db_path, skipped.flow_run_id) == {UNCHANGED_DETAIL}
+    target = next(seeds_dir.glob("004_*"))
+    target.write_text(target.read_text(encoding="utf-8").replace("557.6萬美元", "600萬美元"), encoding="utf-8")
+    os.utime(target, (past - 60, past - 60))  # older than its entry: only a changed size or mtime counts
+    changed = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
+    assert changed.counts["new_versions"] == 1 and changed.counts["unchanged"] == 4 and changed.balanced

@@ -59,7 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
     base = tmp_path_factory.mktemp("prefect-server")
     srv = PrefectServer(home=base / "home", log_dir=base / "logs")
     try:
-        seconds = srv.start(**FAST_SLOTS)
+        seconds = srv.start(timeout_s=300, **FAST_SLOTS)  # 9-22 s idle; minutes on a crowded machine
         print(f"prefect server healthy after {seconds:.1f} s")
         srv.cli("work-pool", "create", POOL, "--type", "process")
         with temporary_settings(updates={PREFECT_API_URL: srv.api_url}):

@@ -217,3 +217,13 @@ def test_sitemap_only_site_is_monitored_end_to_end(
 
     second = ingest_flow(seeds_dir=str(empty), db_path=str(db_path), feeds=[sitemap], include_files=False)
     assert second.counts["landed"] == 0 and second.feeds == [("127.0.0.1", "not-modified", 0, None)]
+
+
+def test_a_big_sitemap_gives_its_newest_urls_first_and_at_most_the_limit() -> None:
+    from presswatch.ingest.sitemaps import fresh_entries
+
+    urls = [Url(f"http://x.example/{d}", f"2025-02-{d:02d}", publication=None, language=None) for d in range(1, 10)]
+    parsed = parse_feed(urlset(urls, news=False), "http://x.example/sitemap.xml")
+    assert [e.link for e in fresh_entries(parsed, None, limit=3)] == [f"http://x.example/{d}" for d in (9, 8, 7)]
+    since = datetime(2025, 2, 8, 12, tzinfo=UTC)  # the 8th at midnight is before it, even with the grace
+    assert [e.link for e in fresh_entries(parsed, since)] == ["http://x.example/9"]

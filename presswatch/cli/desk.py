@@ -78,6 +78,8 @@ def search(
     db: DbOption = None,
 ) -> None:
     """Search the warehouse now: matches, attention over time, top outlets, distinctive terms, samples."""
+    import duckdb
+
     from presswatch.desk.search import Filters, SearchError, run_search, write_matches_csv
     from presswatch.store.db import connection
     from presswatch.summaries.searches import QuerySyntaxError
@@ -91,6 +93,9 @@ def search(
             raise typer.Exit(2) from exc
         except SearchError as exc:
             err.print(str(exc))
+            raise typer.Exit(2) from exc
+        except duckdb.CatalogException as exc:  # a warehouse from before the desk: no search_text yet
+            err.print(f"this warehouse has no search index yet: run `presswatch summarize` ({exc})")
             raise typer.Exit(2) from exc
         if csv is not None:
             answer["csv"] = {"path": str(csv), "rows": write_matches_csv(con, csv)}

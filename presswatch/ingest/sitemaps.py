@@ -27,6 +27,7 @@ from presswatch.ingest.feeds import FeedEntry, ParsedFeed, iso_date
 
 MAX_INFLATED_BYTES = 50_000_000  # the sitemaps.org limit for one uncompressed sitemap
 MAX_CHILD_SITEMAPS = 20  # per poll, newest first: a portal's index can list thousands of archives
+MAX_URLS_PER_POLL = 500  # pages fetched per sitemap poll, newest first
 # A URL dated a little before the last successful poll may still be new to the sitemap (publishers add
 # them with a lag): this much before it still counts as new. Links already seen are skipped anyway.
 GRACE = timedelta(hours=2)
@@ -190,8 +191,14 @@ def expand_index(
     )
 
 
-def fresh_entries(parsed: ParsedFeed, since: datetime | None) -> Iterable[FeedEntry]:
-    """A sitemap's entries dated after the last successful poll (feeds keep all theirs: links dedupe)."""
+def fresh_entries(
+    parsed: ParsedFeed, since: datetime | None, limit: int = MAX_URLS_PER_POLL
+) -> Iterable[FeedEntry]:
+    """A sitemap's entries dated after the last successful poll, newest first, at most `limit` (a
+    site-wide sitemap's first poll must not fetch its whole archive); feeds keep all theirs."""
     if not (parsed.version or "").startswith("sitemap"):
         return parsed.entries
-    return [e for e in parsed.entries if is_newer(e.published or e.updated, since)]
+    fresh = [e for e in parsed.entries if is_newer(e.published or e.updated, since)]
+    undated = datetime.min.replace(tzinfo=UTC)
+    fresh.sort(key=lambda e: _when(e.published or e.updated) or undated, reverse=True)
+    return fresh[:limit]

@@ -219,15 +219,17 @@ def find_date(
 ) -> tuple[str | None, str]:
     """Publication date, never after `now`: page metadata, else the dateline, else htmldate's guess
     (a callable is only called when it comes to that). A date without a time takes the time printed
-    with the same date in the dateline. On pages that are not Chinese, htmldate (what trafilatura
-    dates pages with) comes before the dateline, and the dateline is read without month names."""
+    with the same date in the dateline. On pages that are not Chinese the dateline is read without
+    English month names, as before (htmldate reads those)."""
     latest = now + timedelta(days=1)
     printed = [d for d in printed_dates(header, chinese) if d.value.replace(tzinfo=None) <= latest]
     candidates: list[tuple[ParsedDate | Callable[[], ParsedDate | None] | None, str]]
     candidates = [(parse_date(v), "meta") for v in meta_dates]
     guess = (lambda: parse_date(htmldate())) if callable(htmldate) else parse_date(htmldate)
     dateline = (printed[0] if printed else None, "header-text")
-    candidates += [dateline, (guess, "htmldate")] if chinese else [(guess, "htmldate"), dateline]
+    # Measured on the English dev set, htmldate before the dateline changed 6 of 61 dates: one better, one
+    # worse, three lost their time of day, and it cost 12 % more time. So the dateline stays first.
+    candidates += [dateline, (guess, "htmldate")]
     for candidate, source in candidates:
         parsed = candidate() if callable(candidate) else candidate
         if parsed is None or parsed.value.replace(tzinfo=None) > latest:
