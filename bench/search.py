@@ -88,12 +88,13 @@ def fill_terms(db: Path, workers: int) -> None:
 
 
 def best(fn: Any, repeat: int) -> tuple[float, Any]:
-    times, result = [], None
+    """The fastest of `repeat` runs, and that run's result (its own phase timings)."""
+    runs = []
     for _ in range(repeat):
         started = time.perf_counter()
         result = fn()
-        times.append(time.perf_counter() - started)
-    return min(times), result
+        runs.append((time.perf_counter() - started, result))
+    return min(runs, key=lambda run: run[0])
 
 
 def measure(db: Path, repeat: int) -> list[dict[str, Any]]:

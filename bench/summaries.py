@@ -32,14 +32,12 @@ articles never landed before. Results are merged by size into <workdir>/results.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import logging
 import os
+import sys
 import time
-from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +45,6 @@ import jieba
 import numpy as np
 import pandas as pd
 
-from presswatch.extract.document import extract_document
-from presswatch.ingest.sources import discover_files, read_file
-from presswatch.records import Article
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
 from presswatch.store.summaries import STEP_TABLES
@@ -59,95 +54,12 @@ from presswatch.summaries.report.report import write_report
 from presswatch.summaries.searches import load_searches
 from presswatch.summaries.stories import minhash_signature
 
-ROOT = Path(__file__).resolve().parent.parent
-OUTLETS = ["时代周报", "观察者网", "纽约时报中文网", "中國工業報"] + [f"示例媒体{i:02d}" for i in range(36)]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: `bench` as a package
+from bench.summaries_build import NOW, build, land_new, seed_paragraphs
+from bench.summaries_table import AGGREGATES, seed_terms, table
+
 CONFIG = summaries.AnalysisConfig()
 PHASES = ("cold", "aggregates", "daily")
-NOW = datetime.now(UTC)
-
-
-def seed_paragraphs() -> tuple[list[str], list[str]]:
-    paragraphs, titles = [], []
-    for path in discover_files(ROOT / "seeds"):
-        article = extract_document(read_file(path))
-        if isinstance(article, Article):
-            paragraphs += [p.strip() for p in article.text.split("\n") if len(p.strip()) >= 20]
-            titles.append(article.title or "")
-    return paragraphs, titles
-
-
-# Article i: an original (i % 5 != 0) or a copy of a recent original j with one paragraph dropped.
-# Every choice is a hash of i (or j), so a size always gives the same warehouse.
-_PLAN = """
-{head}
-WITH ids AS (
-    SELECT i, CASE WHEN i % 5 = 0 AND i > 0
-                   THEN (i - 1 - hash(i, 'src') % least(i, 400)) // 5 * 5 + 1 + hash(i, 'src2') % 4
-                   ELSE i END AS base
-    FROM range(?, ?) t(i)
-)
-SELECT i, base, 20 + hash(base, 'k') % 25 AS k,
-       CASE WHEN i <> base THEN hash(i, 'drop') % (20 + hash(base, 'k') % 25) ELSE -1 END AS dropped,
-       hash(i, 'outlet') % ? AS outlet_no,
-       (hash(base, 'day') % 365 + CASE WHEN i <> base THEN hash(i, 'lag') % 3 ELSE 0 END)::INTEGER AS day_no,
-       hash(i, 'dated') % 10 = 0 AS undated,
-       hash(base, 'title') % ? AS title_no
-FROM ids
-"""
-
-_ARTICLES = """
-INSERT INTO {table} BY NAME
-SELECT sha256(text) AS article_id, sha256(text) AS doc_sha256, 'bench://' || i AS source, 'bench://' || i AS story_key,
-       1 AS version, title, false AS title_derived, text, published_at,
-       CAST(published_at AS TIMESTAMPTZ) AS published_utc, outlet, 'zh' AS language, script,
-       'bench' AS extractor_version, ? AS landed_at
-FROM (
-    SELECT p.i, string_agg(par.text, chr(10) ORDER BY pos) AS text, any_value(t.title) AS title,
-           any_value(o.outlet) AS outlet,
-           CASE WHEN any_value(p.undated) THEN NULL
-                ELSE strftime(DATE '2025-01-01' + any_value(p.day_no), '%Y-%m-%d') || 'T'
-                     || lpad((hash(p.i, 'h') % 24)::VARCHAR, 2, '0') || ':30:00+08:00' END AS published_at,
-           CASE WHEN avg(par.hant::INTEGER) > 0.5 THEN 'Hant' ELSE 'Hans' END AS script
-    FROM bench_plan p CROSS JOIN range(44) r(pos)
-    JOIN bench_paragraphs par ON par.pid = hash(p.base, pos) % ?
-    JOIN bench_titles t ON t.tid = p.title_no
-    JOIN bench_outlets o ON o.no = p.outlet_no
-    WHERE pos < p.k AND pos <> p.dropped AND p.i >= ? AND p.i < ?
-    GROUP BY p.i
-)
-QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY i) = 1
-ON CONFLICT DO NOTHING
-"""
-
-
-def build(db: Path, n: int, new: int, paragraphs: list[str], titles: list[str]) -> int:
-    """A warehouse of n articles, plus `new` more held back in bench_new for the daily run."""
-    warehouse.prepare(db)
-    from presswatch.extract.metadata import detect_script
-
-    with warehouse.connection(db) as con:
-        con.register("p", pd.DataFrame({"pid": range(len(paragraphs)), "text": paragraphs,
-                                        "hant": [detect_script(p) == "Hant" for p in paragraphs]}))  # fmt: skip
-        con.execute("CREATE OR REPLACE TABLE bench_paragraphs AS SELECT * FROM p")
-        con.register("t", pd.DataFrame({"tid": range(len(titles)), "title": titles}))
-        con.execute("CREATE OR REPLACE TABLE bench_titles AS SELECT * FROM t")
-        con.register("o", pd.DataFrame({"no": range(len(OUTLETS)), "outlet": OUTLETS}))
-        con.execute("CREATE OR REPLACE TABLE bench_outlets AS SELECT * FROM o")
-        con.execute(
-            _PLAN.format(head="CREATE OR REPLACE TABLE bench_plan AS"),
-            [0, n + new, len(OUTLETS), len(titles)],
-        )
-        con.execute("CREATE OR REPLACE TABLE bench_new AS SELECT * FROM articles LIMIT 0")
-        con.execute("ALTER TABLE bench_new ADD PRIMARY KEY (article_id)")
-        step = 100_000
-        for start in range(0, n + new, step):
-            for table, lo, hi in (
-                ("articles", start, min(start + step, n)),
-                ("bench_new", max(start, n), start + step),
-            ):
-                if lo < hi:
-                    con.execute(_ARTICLES.format(table=table), [NOW, len(paragraphs), lo, min(hi, n + new)])
-        return int(con.execute("SELECT count(*) FROM articles").fetchall()[0][0])
 
 
 def analyse_pending(db: Path, step: str, workers: int) -> summary_store.StepResult:
@@ -302,24 +214,6 @@ def reads(db: Path, out: Path, scan_s: float) -> dict[str, float]:
     return times
 
 
-AGGREGATES = ("volume", "mentions_daily", "top_terms", "stories", "ledger", "searches")
-
-
-def land_new(db: Path, new: int) -> int:
-    """Lands `new` articles never landed before: bench_new as built, else a fresh batch planned after it."""
-    with warehouse.connection(db) as con:
-        one = functools.partial(_one, con)
-        if one("SELECT count(*) FROM bench_new WHERE article_id IN (SELECT article_id FROM articles)"):
-            lo, titles = one("SELECT max(i) + 1 FROM bench_plan"), one("SELECT count(*) FROM bench_titles")
-            con.execute(_PLAN.format(head="INSERT INTO bench_plan"), [lo, lo + new, len(OUTLETS), titles])
-            con.execute("DELETE FROM bench_new")
-            paragraphs = one("SELECT count(*) FROM bench_paragraphs")
-            con.execute(_ARTICLES.format(table="bench_new"), [NOW, paragraphs, lo, lo + new])
-        before = one("SELECT count(*) FROM articles")
-        con.execute("INSERT INTO articles SELECT * FROM bench_new ON CONFLICT DO NOTHING")
-        return int(one("SELECT count(*) FROM articles") - before)
-
-
 def daily_run(db: Path, new: int, workers: int, base: dict[str, float]) -> tuple[dict, dict, int]:
     """--new articles land, then one incremental run (worker start-up included), then for comparison one
     full rebuild of every aggregate on the same warehouse."""
@@ -402,82 +296,6 @@ def prefect_overhead(db: Path, workers: int) -> dict[str, float]:
     print(f"  Prefect: a summaries flow run with nothing new {flow_s:.2f} s, the same work without Prefect"
           f" {work_s:.2f} s: overhead {flow_s - work_s:.2f} s per run (7 flow runs, 12 tasks)", flush=True)  # fmt: skip
     return {"flow_s": flow_s, "work_s": work_s, "overhead_s": flow_s - work_s}
-
-
-def _num(x: float, whole_above: float = 100) -> str:
-    return f"{x:.2g}" if x < 1 else f"{x:,.1f}" if x < whole_above else f"{x:,.0f}"
-
-
-def table(results: list[dict[str, Any]]) -> str:
-    sizes = [r["n"] for r in results]
-    header = ["", *(f"{n:,}" for n in sizes)]
-    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
-
-    def row(label: str, cell: Callable[[dict[str, Any]], str]) -> None:
-        cells = []
-        for r in results:
-            try:
-                cells.append(cell(r))
-            except (KeyError, TypeError, ValueError):
-                cells.append("")
-        lines.append("| " + " | ".join([label, *cells]) + " |")
-
-    def cold(r: dict[str, Any]) -> str:
-        est = "" if r.get("cold_measured") else "~"
-        return f"{est}{_num(sum(r['cold'].values()))} s (×{sum(r['ratios']['cold'].values()):.2f} jieba)"
-
-    new = results[-1].get("landed", results[-1].get("new", ""))
-    row("cold analysis, all five steps (× plain jieba, 1 process)", cold)
-    row("full build of every aggregate (× full scan)", lambda r: f"{_num(sum(r['aggregates'].values()))} s"
-        f" (×{_num(sum(r['ratios']['aggregates'].values()), 10)})")  # fmt: skip
-    row(f"run after +{new} new articles, incremental (× full scan)",
-        lambda r: f"{_num(r['daily']['total'])} s (×{_num(r['ratios']['daily']['total'], 10)})")  # fmt: skip
-    row(f"  of which analysing the {new} new", lambda r: f"{_num(sum(r['daily'][s] for s in summaries.STEPS))} s")
-    row("  of which aggregates + sync", lambda r: f"{_num(sum(r['daily'][a] for a in (*AGGREGATES, 'sync')))} s")
-    row("same run, every aggregate rebuilt (baseline)", lambda r: f"{_num(r['daily']['rebuild total'])} s")
-    row("slowest README query (× full scan)", lambda r: "{} s (×{})".format(
-        _num(max(v for k, v in r["reads"].items() if k.startswith("query"))),
-        _num(max(v for k, v in r["ratios"]["reads"].items() if k.startswith("query")), 10)))  # fmt: skip
-    row("HTML report (× full scan)", lambda r: f"{_num(r['reads']['HTML report'])} s"
-        f" (×{_num(r['ratios']['reads']['HTML report'], 10)})")  # fmt: skip
-    row("baselines: plain jieba articles/s; full scan s", lambda r: "{:.1f}/s; {:.2f} s".format(
-        r["baselines"]["cold" if "cold" in r["baselines"] else "daily"]["jieba_articles_per_s"],
-        r["baselines"]["daily" if "daily" in r["baselines"] else "cold"]["scan_s"]))  # fmt: skip
-    row("load average at start / end (1 min)",
-        lambda r: f"{r['load_average_at_start'][0]:.1f} / {r['load_average'][0]:.1f}")  # fmt: skip
-    row("warehouse size", lambda r: f"{r['db_bytes'] / 1e9:.2f} GB")
-    workers = results[-1].get("workers", 2)
-    lines += ["", f"cold analysis on {workers} worker processes, its ratio to plain jieba.lcut of the same"
-              " articles in ONE process, same run; ~ = extrapolated from a measured sample (see --cold-full-max)"]  # fmt: skip
-    if any("prefect" in r for r in results):
-        p = next(r["prefect"] for r in results if "prefect" in r)
-        lines.append(f"Prefect adds {p['overhead_s']:.1f} s per summaries run (not in the times above)")
-    return "\n".join(lines)
-
-
-def seed_terms() -> None:
-    """The seeds' top terms with plain Python jieba and with the segmenter the analyses use."""
-    from presswatch.summaries import terms
-    from presswatch.summaries.watchlist import default_watchlist, jieba_dictionary
-    from presswatch.text import normalise_for_match
-
-    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("0*.txt"))]
-    wl = default_watchlist()
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    for word in jieba_dictionary(wl):
-        tokenizer.add_word(word, freq=terms.USER_WORD_FREQ)
-    names, stop = terms._prepared(wl)[1], terms.stop_words()
-
-    def plain(text: str) -> Counter[str]:
-        tokens = tokenizer.lcut(normalise_for_match(terms._URLISH.sub(" ", text), fold_case=False))
-        return Counter(k for k in (terms.term_key(t, names, stop) for t in tokens) if k)
-
-    reference = terms.top_terms([plain(t) for t in texts], 20)
-    ours = terms.top_terms([terms.article_terms(t, wl) for t in texts], 20)
-    print("seeds' top 20 terms, Python jieba: " + ", ".join(f"{t} {n}" for t, n in reference))
-    print("seeds' top 20 terms, rjieba:       " + ", ".join(f"{t} {n}" for t, n in ours))
-    print("  identical" if reference == ours else "  DIFFERENT", flush=True)
 
 
 def main() -> None:

@@ -94,6 +94,10 @@ class CliRun:
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _reader: threading.Thread | None = None
     _tree: list[tuple[int, int]] = field(default_factory=list)
+    # Checked by the reader on each line as it arrives: the first match stops the run's process group at
+    # once (no hand-over to another thread in between), and its index is kept in `stopped_at`.
+    _stop_on: Callable[[str], bool] | None = None
+    stopped_at: int | None = None
 
     def start(self) -> CliRun:
         self.proc = subprocess.Popen(
@@ -111,8 +115,13 @@ class CliRun:
     def _read(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
         for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
             with self._changed:
-                self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+                self.lines.append(line)
+                if self._stop_on is not None and self._stop_on(line):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(self.proc.pid, signal.SIGSTOP)
+                    self._stop_on, self.stopped_at = None, len(self.lines) - 1
                 self._changed.notify_all()
         with self._changed:
             self._changed.notify_all()
@@ -154,8 +163,27 @@ class CliRun:
                 if int(fields[19]) == started:
                     os.kill(pid, sig)
 
+    def freeze_when(self, match: Callable[[str], bool], timeout_s: float) -> tuple[int, list[str]]:
+        """Stop the run as soon as it prints a matching line (see `_stop_on`); then freeze its whole tree.
+        Returns the matching line's index and every line printed before the run stopped."""
+        with self._changed:
+            self.stopped_at, self._stop_on = None, match
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while self.stopped_at is None:
+                assert self.proc is not None
+                if self.proc.poll() is not None and not (self._reader and self._reader.is_alive()):
+                    raise AssertionError(f"the run ended ({self.proc.returncode}) first:\n{self.output()}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no matching line within {timeout_s} s:\n{self.output()}")
+                self._changed.wait(timeout=0.5)
+            index = self.stopped_at
+        return index, self.freeze()
+
     def freeze(self) -> list[str]:
         """SIGSTOP the run's whole process tree; returns every line it printed before it stopped."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGSTOP)  # the group at once; then any process that left it
         self._tree = self._processes()
         self._signal_all(signal.SIGSTOP)
         # The pipe holds what was written before the stop: wait until the reader has it all.
@@ -165,6 +193,15 @@ class CliRun:
 
     def thaw(self) -> None:
         self._signal_all(signal.SIGCONT)
+
+    def step(self, run_s: float) -> list[str]:
+        """Let the (frozen) run go on for about `run_s`, stop it again; returns the lines printed so far."""
+        os.killpg(self.pid, signal.SIGCONT)
+        time.sleep(run_s)
+        os.killpg(self.pid, signal.SIGSTOP)
+        time.sleep(0.1)  # what it wrote before the stop reaches the reader
+        with self._changed:
+            return list(self.lines)
 
     def kill(self) -> int:
         """kill -9 every process of the run (frozen or not); returns the run's exit status."""
@@ -217,6 +254,8 @@ RUN_SPECIFIC_BY_TABLE = {
     "summary_state": {"updated_at"},
     "summary_aggregates": {"updated_at", "applied_seq"},
     "alerts": {"created_at", "status_changed_at"},
+    # An undated article's story is placed in time by when it landed.
+    "stories": {"first_seen", "last_seen"},
     "feed_polls": {"poll_id", "polled_at", "elapsed_s"},
 }
 

@@ -35,6 +35,7 @@ BATCH = 8
 TRIGGER = {"reading": "landed", "extraction": "files read", "validation": "extracted", "landing": "validated"}
 SUMMARY_TO_KILL = "summary: top terms"  # the third summary: mentions and volume are already written
 RUN_TIMEOUT_S = 900
+LANDING_STEPS = 200
 # Tables compared in their own way below: run bookkeeping, whose rows differ by design between one run
 # and a chain of runs.
 BOOKKEEPING = ("runs", "run_inputs", "validation_results")
@@ -85,32 +86,40 @@ def _warehouse_open(pid: int, db: Path) -> bool:
 
 def _kill_during(run: CliRun, stage: str, after: int, db: Path) -> dict[str, Any]:
     """Freeze the run each time `stage` begins past `after` inputs, until it is caught in that stage; kill it."""
-    trigger, attempts, start = TRIGGER[stage], 0, 0
+    trigger, attempts = TRIGGER[stage], 0
+
+    def begins(line: str) -> bool:
+        return bool((m := PROGRESS.match(line)) and m.group(1) == trigger and int(m.group(2)) > after)
+
     while True:
-        i = run.wait_for(
-            lambda line: bool((m := PROGRESS.match(line)) and m.group(1) == trigger and int(m.group(2)) > after),
-            RUN_TIMEOUT_S, start,
-        )  # fmt: skip
+        i, lines = run.freeze_when(begins, RUN_TIMEOUT_S)
         attempts += 1
-        lines = run.freeze()
+        in_warehouse = _warehouse_open(run.pid, db)
+        # Landing: step the run on in small slices until its connection to the warehouse is open.
+        for _ in range(LANDING_STEPS if stage == "landing" else 0):
+            if in_warehouse or any(PROGRESS.match(line) for line in lines[i + 1 :]):
+                break
+            lines = run.step(0.01)
+            in_warehouse = _warehouse_open(run.pid, db)
         caught = stage_of(lines)
         moved_on = any(PROGRESS.match(line) for line in lines[i + 1 :])
-        in_warehouse = _warehouse_open(run.pid, db)
         # Landing counts as hit only while the batch's connection (and its transaction) is open.
         if not moved_on and caught and caught[0] == stage and (stage != "landing" or in_warehouse):
             run.kill()
-            return {"stage": stage, "inputs_done": caught[1], "attempts": attempts, "db_open": in_warehouse}
+            kill = {"stage": stage, "inputs_done": caught[1], "attempts": attempts, "db_open": in_warehouse}
+            print(f"\nkilled: {kill}", flush=True)
+            return kill
         run.thaw()
-        start = i + 1
 
 
 def _kill_during_summaries(run: CliRun) -> dict[str, Any]:
     needle = f"Beginning subflow run '{SUMMARY_TO_KILL}'"
-    run.wait_for(lambda line: needle in line, RUN_TIMEOUT_S)
-    lines = run.freeze()
+    _, lines = run.freeze_when(lambda line: needle in line, RUN_TIMEOUT_S)
     assert last_subflow(lines) == SUMMARY_TO_KILL, run.output()
     run.kill()
-    return {"stage": "summaries", "subflow": SUMMARY_TO_KILL, "attempts": 1}
+    kill = {"stage": "summaries", "subflow": SUMMARY_TO_KILL, "attempts": 1}
+    print(f"\nkilled: {kill}", flush=True)
+    return kill
 
 
 def _check_left_consistent(db: Path, reference: dict[str, list[Any]]) -> None:
@@ -121,9 +130,10 @@ def _check_left_consistent(db: Path, reference: dict[str, list[Any]]) -> None:
         assert not extra, f"{table}: rows an uninterrupted run does not have: {extra[:3]}"
     fates = query(
         db,
-        "SELECT count(*) FROM documents d WHERE NOT EXISTS (SELECT 1 FROM articles a USING (doc_sha256))"
-        " AND NOT EXISTS (SELECT 1 FROM duplicates x USING (doc_sha256))"
-        " AND NOT EXISTS (SELECT 1 FROM quarantine q USING (doc_sha256))",
+        "SELECT count(*) FROM documents d"
+        " WHERE d.doc_sha256 NOT IN (SELECT doc_sha256 FROM articles)"
+        " AND d.doc_sha256 NOT IN (SELECT doc_sha256 FROM duplicates)"
+        " AND d.doc_sha256 NOT IN (SELECT doc_sha256 FROM quarantine)",
     )[0][0]
     assert fates == 0, "a document was stored without its article, duplicate or quarantine row"
     recorded = query(db, "SELECT count(DISTINCT doc_sha256) FROM run_inputs WHERE outcome <> 'skipped'")[0][0]

@@ -85,7 +85,7 @@ def test_top_terms_add_up_articles_and_break_ties_alphabetically():
 
 def _python_jieba_terms(text: str, watchlist) -> Counter[str]:
     """The terms as the Python jieba (the reference) finds them, with the same dictionary and filters."""
-    from presswatch.summaries.terms import USER_WORD_FREQ, _URLISH, _prepared, term_key
+    from presswatch.summaries.terms import _URLISH, USER_WORD_FREQ, _prepared, term_key
     from presswatch.summaries.watchlist import jieba_dictionary
     from presswatch.text import normalise_for_match
 

@@ -163,13 +163,19 @@ def rank_log_odds(counts: list[tuple[str, int, int]], limit: int, prior: float =
 
 
 def snippet(ast: Node, title: str | None, text: str | None, width: int = SNIPPET) -> str:
-    """Text around the earliest match of a positive term (the start of the text if none is found)."""
-    body = "\n".join(p for p in (title, text) if p)
+    """Text around a match: of the query's positive terms found in the text, the rarest one (the name a
+    query is about is everywhere; the qualifier the analyst added is what the snippet should show),
+    at its first occurrence. The start of the text when no term is found in it."""
+    body = text or title or ""
     form = body.translate(_table()).lower()  # length-preserving, so offsets are the original's
-    hits = [m for t in positive_terms(ast) if (m := re.search(literal_pattern(t.text), form))]
-    if len(form) != len(body) or not hits:
+    found = []
+    for term in positive_terms(ast):
+        hits = list(re.finditer(literal_pattern(term.text), form))
+        if hits:
+            found.append((len(hits), hits[0].start(), hits[0]))
+    if len(form) != len(body) or not found:
         return " ".join(body[: 2 * width].split())
-    first = min(hits, key=lambda m: m.start())
+    first = min(found, key=lambda f: (f[0], f[1]))[2]
     start, end = max(0, first.start() - width), min(len(body), first.end() + width)
     return ("…" if start else "") + " ".join(body[start:end].split()) + ("…" if end < len(body) else "")
 

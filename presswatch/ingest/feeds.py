@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import html
 import io
-import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -21,7 +19,12 @@ import courlan
 import feedparser
 import yaml
 
+from presswatch.ingest.feedentries import FeedEntry, ParsedFeed, _text, absolute_link, iso_date
+from presswatch.ingest.jsonfeed import looks_like_json_feed, parse_json_feed
+from presswatch.ingest.sitemaps import looks_like_sitemap, parse_sitemap
 from presswatch.records import RawDocument
+
+__all__ = ["FeedEntry", "ParsedFeed", "absolute_link", "iso_date"]  # re-exported: the feed records' old home
 
 CONFIG_KEYS = {"name", "url", "outlet", "language", "enabled", "min_interval_minutes", "max_interval_minutes"}
 DEFAULT_MIN_INTERVAL_MINUTES = 30.0
@@ -30,7 +33,6 @@ DEFAULT_MAX_INTERVAL_MINUTES = 24 * 60.0
 # (toward min_interval_minutes), one that brings nothing new stretches it (toward max_interval_minutes).
 SHRINK_ON_NEW = 0.5
 GROW_ON_NOTHING = 1.5
-_TAG = re.compile(r"<[^>]+>")
 
 
 class FeedConfigError(ValueError):
@@ -158,60 +160,6 @@ def is_due(config: FeedConfig, state: FeedState, now: datetime) -> bool:
     return now - state.last_polled_at >= timedelta(minutes=interval)
 
 
-@dataclass(frozen=True)
-class FeedEntry:
-    link: str | None  # absolute, as the feed gives it
-    entry_id: str | None
-    title: str | None
-    published: str | None  # ISO 8601, with the offset the feed stated when it stated one
-    author: str | None
-    summary: str | None  # as given (may be HTML)
-    content: str | None  # full content (content:encoded / atom:content), HTML
-    updated: str | None = None  # sitemaps: <lastmod> (when the URL changed, not when it was published)
-    outlet: str | None = None  # sitemaps: news:publication/news:name
-    language: str | None = None  # sitemaps: news:publication/news:language; JSON Feed: item language
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    entries: list[FeedEntry]
-    bozo: bool
-    bozo_reason: str | None
-    title: str | None = None
-    language: str | None = None
-    version: str | None = None  # rss20, atom10... (feedparser), json11, sitemap, sitemap-news, sitemapindex
-    encoding: str | None = None
-    children: list[Any] = field(default_factory=list)  # a sitemap index's SitemapRefs
-
-    @property
-    def problem(self) -> str | None:
-        """Why nothing (or not everything) could be read; None for a clean feed with entries."""
-        if self.bozo_reason:
-            return self.bozo_reason
-        return None if self.entries else "no entries"
-
-
-def _text(value: str | None) -> str | None:
-    if not value:
-        return None
-    text = " ".join(html.unescape(_TAG.sub(" ", value)).split())
-    return text or None
-
-
-def iso_date(raw: str | None, parsed: Any = None) -> str | None:
-    """The feed's date string as ISO 8601, keeping its offset; feedparser's UTC tuple as a fallback."""
-    if raw:
-        for parse in (parsedate_to_datetime, datetime.fromisoformat):
-            try:
-                return parse(raw.strip()).isoformat()
-            except (TypeError, ValueError, IndexError):
-                continue
-    if parsed:
-        y, mo, d, h, mi, sec = parsed[:6]
-        return datetime(y, mo, d, h, mi, sec, tzinfo=UTC).isoformat()
-    return None
-
-
 def _entry(raw: Any) -> FeedEntry:
     link = raw.get("link")
     if not link and str(raw.get("id") or "").startswith(("http://", "https://")):
@@ -235,14 +183,13 @@ def _entry(raw: Any) -> FeedEntry:
 def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
     """Parse feed bytes (RSS, Atom, JSON Feed, sitemap, told apart by content). Ill-formed feeds yield
     what could be read, with the problem recorded."""
-    # Imported here: both modules build this module's records.
-    from presswatch.ingest.jsonfeed import looks_like_json_feed, parse_json_feed
-    from presswatch.ingest.sitemaps import looks_like_sitemap, parse_sitemap
-
-    if looks_like_sitemap(body):
-        return parse_sitemap(body, url)
-    if looks_like_json_feed(body):
-        return parse_json_feed(body, url)
+    try:
+        if looks_like_sitemap(body):
+            return parse_sitemap(body, url)
+        if looks_like_json_feed(body):
+            return parse_json_feed(body, url)
+    except Exception as exc:  # as for feedparser below: a parser crash is the feed's problem, not the run's
+        return ParsedFeed([], True, f"parser crashed: {type(exc).__name__}: {exc}")
     # Bytes without an HTTP answer (headers None) are taken as XML: no transport to blame for a missing type.
     hdrs = (
         {k.lower(): v for k, v in headers.items()}
@@ -273,8 +220,13 @@ def normalize_link(url: str) -> str:
     """One spelling per article: tracking parameters (utm_*, fbclid, gclid...), default ports and the
     fragment dropped, scheme and host lower-cased, query sorted (courlan); a `#!` fragment is kept
     because it names content on single-page sites."""
-    cleaned = courlan.clean_url(url.strip()) or url.strip()
-    parts = urlsplit(cleaned)
+    try:
+        cleaned = courlan.clean_url(url.strip()) or url.strip()
+        parts = urlsplit(cleaned)
+    except ValueError:
+        # Unparseable (an unclosed IPv6 bracket...): kept as written, so its fetch fails for this entry
+        # alone and the rest of the feed is still read.
+        return url.strip()
     if parts.fragment and not parts.fragment.startswith("!"):
         parts = parts._replace(fragment="")
     return urlunsplit(parts)

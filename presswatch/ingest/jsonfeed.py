@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urljoin
 
-from presswatch.ingest.feeds import FeedEntry, ParsedFeed, iso_date
+from presswatch.ingest.feedentries import FeedEntry, ParsedFeed, absolute_link, iso_date
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 
@@ -32,7 +31,7 @@ def _entry(item: dict[str, Any], feed: dict[str, Any], base: str) -> FeedEntry:
     if not content and item.get("content_text"):
         content = "".join(f"<p>{p}</p>" for p in str(item["content_text"]).split("\n") if p.strip())
     return FeedEntry(
-        link=urljoin(base, str(link).strip()) if link else None,
+        link=absolute_link(base, str(link).strip()) if link else None,
         entry_id=str(item["id"]) if item.get("id") is not None else None,
         title=str(item.get("title") or "").strip() or None,
         published=iso_date(item.get("date_published")) or iso_date(item.get("date_modified")),

@@ -17,13 +17,12 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urljoin
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from presswatch.ingest.feeds import FeedEntry, ParsedFeed, iso_date
+from presswatch.ingest.feedentries import FeedEntry, ParsedFeed, absolute_link, iso_date
 
 MAX_INFLATED_BYTES = 50_000_000  # the sitemaps.org limit for one uncompressed sitemap
 MAX_CHILD_SITEMAPS = 20  # per poll, newest first: a portal's index can list thousands of archives
@@ -87,7 +86,7 @@ def _url_entry(el: Element, base: str) -> tuple[FeedEntry | None, str | None, st
         return None, None, None
     news = _child(el, "news")
     entry = FeedEntry(
-        link=urljoin(base, loc),
+        link=absolute_link(base, loc),
         entry_id=None,
         title=_text(news, "title") if news is not None else None,
         published=iso_date(_text(news, "publication_date")) if news is not None else None,
@@ -110,7 +109,7 @@ def parse_sitemap(body: bytes, url: str) -> ParsedFeed:
     kind = _local(root.tag)
     if kind == "sitemapindex":
         refs = [
-            SitemapRef(urljoin(url, loc), iso_date(_text(s, "lastmod")))
+            SitemapRef(absolute_link(url, loc), iso_date(_text(s, "lastmod")))
             for s in root
             if _local(s.tag) == "sitemap" and (loc := _text(s, "loc"))
         ]

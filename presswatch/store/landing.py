@@ -7,6 +7,7 @@ without a database and keeps the write path dumb.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -19,6 +20,7 @@ from presswatch.records import Article, RawDocument, Rejection
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=1024)  # a batch asks twice per article (lookup, then plan): NFKC is not cheap
 def article_id_for(text: str) -> str:
     """Identity of an article body: NFKC, case-folded, punctuation and whitespace removed.
 

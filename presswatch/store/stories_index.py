@@ -110,7 +110,7 @@ def rebuild_stories(con: duckdb.DuckDBPyConnection, p: Plan, now: datetime) -> d
         _write(con, assignments, None)
         _write_bands(con, member_nos, sigs)
         mark_applied(con, p, now)
-    return {"articles": len(assignments), "linked": len(assignments)} | _counts(con)
+    return {"articles": len(assignments)} | _counts(con)
 
 
 class _UnionFind:
@@ -165,29 +165,32 @@ def update_stories(con: duckdb.DuckDBPyConnection, p: Plan, now: datetime) -> di
             if _confirmed(loose_sigs[[i]], loose_sigs[[j]])[0]:
                 uf.union("a:" + loose_rows[i]["article_id"], "a:" + loose_rows[j]["article_id"])
         # Every current article sharing a bucket with a new one (new ones included), with its story.
-        pairs = _rows(
-            con,
+        found = con.execute(
             "WITH mine AS (SELECT band, bucket, member_no FROM story_bands WHERE member_no IN (SELECT unnest(?)))"
             " SELECT DISTINCT n.member_no AS new_no, b.member_no AS other_no FROM mine n"
-            " JOIN story_bands b ON b.band = n.band AND b.bucket = n.bucket AND b.member_no <> n.member_no",
+            " JOIN story_bands b ON b.band = n.band AND b.bucket = n.bucket AND b.member_no <> n.member_no"
+            " ORDER BY ALL",
             [[r["member_no"] for r in new_rows]],
-        )
-        others = {r["other_no"] for r in pairs}
+        ).fetchnumpy()
+        new_nos, other_nos = found["new_no"].astype(np.int64), found["other_no"].astype(np.int64)
         other_rows = _rows(
             con,
             "SELECT m.member_no, m.article_id, s.signature, sm.story_id FROM summary_members m"
             " JOIN article_signatures s USING (article_id) LEFT JOIN story_members sm USING (article_id)"
-            " WHERE m.member_no IN (SELECT unnest(?))", [sorted(others)],
+            " WHERE m.member_no IN (SELECT DISTINCT unnest(?)) ORDER BY m.member_no", [other_nos.tolist()],
         )  # fmt: skip
-        by_no = {r["member_no"]: r for r in other_rows}
-        new_by_no = {r["member_no"]: (r, new_sigs[i]) for i, r in enumerate(new_rows)}
-        loose_set = set(loose)
-        for pair in pairs:
-            new, sig = new_by_no[pair["new_no"]]
-            other = by_no[pair["other_no"]]
-            if not _confirmed(sig[None, :], np.frombuffer(other["signature"], dtype=np.uint32)[None, :])[0]:
-                continue
-            if pair["other_no"] in new_by_no or other["article_id"] in loose_set or other["story_id"] is None:
+        other_sigs, other_keys = _sig_matrix(other_rows), np.array([r["member_no"] for r in other_rows], dtype=np.int64)
+        new_keys = np.array([r["member_no"] for r in new_rows], dtype=np.int64)
+        new_order = np.argsort(new_keys)
+        a = new_order[np.searchsorted(new_keys[new_order], new_nos)] if len(new_nos) else new_nos
+        b = np.searchsorted(other_keys, other_nos)
+        linked = np.zeros(len(a), dtype=bool)
+        for lo in range(0, len(a), 50_000):  # bounds the (pairs x 128) comparison
+            linked[lo : lo + 50_000] = _confirmed(new_sigs[a[lo : lo + 50_000]], other_sigs[b[lo : lo + 50_000]])
+        new_set, loose_set = set(new_keys.tolist()), set(loose)
+        for i, j in zip(a[linked].tolist(), b[linked].tolist(), strict=True):
+            new, other = new_rows[i], other_rows[j]
+            if other["member_no"] in new_set or other["article_id"] in loose_set or other["story_id"] is None:
                 uf.union("a:" + new["article_id"], "a:" + other["article_id"])
             else:
                 uf.union("a:" + new["article_id"], "s:" + other["story_id"])
@@ -223,4 +226,4 @@ def update_stories(con: duckdb.DuckDBPyConnection, p: Plan, now: datetime) -> di
         moved = [a.article_id for a in assignments if old_story.get(a.article_id, a.story_id) != a.story_id]
         log_story_changes(con, moved)
         mark_applied(con, p, now)
-    return {"articles": len(added), "linked": len(assignments) - len(added), "removed": len(gone)} | _counts(con)
+    return {"articles": len(added), "candidates": len(a), "linked": int(linked.sum()), "removed": len(gone)} | _counts(con)

@@ -7,7 +7,6 @@ Charts are inline SVG (flows/report_charts.py); tables are HTML, so Chinese text
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from presswatch.summaries.report.charts import (
     share_over_time_chart,
     volume_chart,
 )
+from presswatch.summaries.report.html import chart_block, escape_cell, html_table
 from presswatch.summaries.report.searches import collections_section, searches_section
 
 MAX_ROWS = 50
@@ -42,40 +42,6 @@ th { background: #f3f5f9; } td.num { text-align: right; font-variant-numeric: ta
 """
 
 
-def _e(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return "、".join(_e(v) for v in value)
-    if isinstance(value, datetime):
-        return html.escape(value.strftime("%Y-%m-%d %H:%M"))
-    return html.escape(str(value))
-
-
-def _table(
-    headers: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    numeric: Sequence[int] = (),
-    raw: Sequence[int] = (),
-) -> str:
-    """An HTML table; cells are escaped unless their column is listed in `raw` (markup built here)."""
-    if not rows:
-        return '<p class="note">Nothing yet.</p>'
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = []
-    for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            cls = ' class="num"' if i in numeric else ""
-            cells.append(f"<td{cls}>{value if i in raw else _e(value)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _chart(svg: str | None, empty: str) -> str:
-    return f'<div class="chart">{svg}</div>' if svg else f'<p class="note">{_e(empty)}</p>'
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     return con.execute(sql, list(params)).fetchall()
 
@@ -93,9 +59,9 @@ def _overview(con: duckdb.DuckDBPyConnection) -> str:
         ("articles", articles), ("outlets", outlets), ("stories", stories), ("stories in 2+ outlets", shared),
         ("figure conflicts", conflicts), ("open alerts", alerts),
     ]  # fmt: skip
-    period = f"published {_e(first)} to {_e(last)}" if first else "no dated articles"
+    period = f"published {escape_cell(first)} to {escape_cell(last)}" if first else "no dated articles"
     return (
-        "".join(f'<span class="kpi"><b>{n:,}</b>{_e(label)}</span>' for label, n in kpis)
+        "".join(f'<span class="kpi"><b>{n:,}</b>{escape_cell(label)}</span>' for label, n in kpis)
         + f'<p class="note">{period}; {undated:,} undated (counted, not charted).</p>'
     )
 
@@ -108,8 +74,8 @@ def _volume(con: duckdb.DuckDBPyConnection) -> str:
         " ORDER BY n DESC, outlet LIMIT ?",
         [SIDE_TABLE_ROWS],
     )
-    chart = _chart(volume_chart(rows), "No dated articles to chart.")
-    return f'<div class="row">{chart}{_table(["outlet", "language", "script", "articles"], by_outlet, numeric=[3])}</div>'
+    chart = chart_block(volume_chart(rows), "No dated articles to chart.")
+    return f'<div class="row">{chart}{html_table(["outlet", "language", "script", "articles"], by_outlet, numeric=[3])}</div>'
 
 
 def _share(con: duckdb.DuckDBPyConnection) -> str:
@@ -121,13 +87,13 @@ def _share(con: duckdb.DuckDBPyConnection) -> str:
     )
     daily = _rows(con, "SELECT day, entity, share FROM summary_share_of_voice")
     top = [e for e, _, _ in overall[:5]]
-    chart = _chart(share_chart([(e, s) for e, s, _ in overall]), "No watchlist mentions yet.")
-    table = _table(
+    chart = chart_block(share_chart([(e, s) for e, s, _ in overall]), "No watchlist mentions yet.")
+    table = html_table(
         ["entity", "share of voice", "articles"],
         [(e, f"{100 * s:.1f}%", n) for e, s, n in overall[:SIDE_TABLE_ROWS]],
         [1, 2],
     )
-    over_time = _chart(share_over_time_chart(daily, top), "Fewer than five dated days: no time series.")
+    over_time = chart_block(share_over_time_chart(daily, top), "Fewer than five dated days: no time series.")
     return f'<div class="row">{chart}{table}</div>{over_time}'
 
 
@@ -138,7 +104,7 @@ def _stories(con: duckdb.DuckDBPyConnection) -> str:
         " ORDER BY n_outlets DESC, n_articles DESC, first_seen DESC NULLS LAST LIMIT ?",
         [MAX_ROWS],
     )
-    return _table(["story (title of the original)", "outlets", "articles", "carried by", "first seen", "last seen"],
+    return html_table(["story (title of the original)", "outlets", "articles", "carried by", "first seen", "last seen"],
                   rows, numeric=[1, 2])  # fmt: skip
 
 
@@ -159,7 +125,7 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> str:
             [quantity, unit, subject],
         )
         said = "<br>".join(
-            f"<b>{_e(format_value(v))}</b> {_e(unit)} ({_e(raws)}): {_e(outlets)}"
+            f"<b>{escape_cell(format_value(v))}</b> {escape_cell(unit)} ({escape_cell(raws)}): {escape_cell(outlets)}"
             for v, outlets, raws in values
         )
         spread_text = f"{100 * spread:.1f}%" if spread is not None else "n/a"
@@ -168,7 +134,7 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> str:
         if i < 3:
             label = f"{quantity} of {subject or '?'} ({unit}): {format_value(low)}–{format_value(high)}"
             parts.append(
-                f"<h3>{_e(label)}</h3>" + _chart(conflict_chart([(v, o) for v, o, _ in values], label), "")
+                f"<h3>{escape_cell(label)}</h3>" + chart_block(conflict_chart([(v, o) for v, o, _ in values], label), "")
             )
     agreements = _rows(
         con,
@@ -178,7 +144,7 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> str:
     )
     return (
         '<h3 class="conflict">Conflicts: one quantity, different values</h3>'
-        + _table(
+        + html_table(
             ["quantity", "subject", "range", "spread", "outlets", "articles", "who said what"],
             table_rows,
             numeric=[4, 5],
@@ -186,7 +152,7 @@ def _ledger(con: duckdb.DuckDBPyConnection) -> str:
         )
         + "".join(parts)
         + "<h3>Agreements: the same value reported by several outlets, in different stories</h3>"
-        + _table(
+        + html_table(
             ["quantity", "subject", "value", "outlets", "stories", "reported by", "as written"],
             [(q, s, f"{format_value(v)} {u}", n, k, o, r) for q, s, v, u, n, k, o, r in agreements],
             numeric=[3, 4],
@@ -201,7 +167,7 @@ def _terms(con: duckdb.DuckDBPyConnection) -> str:
         " FROM top_terms GROUP BY day, outlet ORDER BY day DESC NULLS LAST, outlet LIMIT ?",
         [MAX_ROWS],
     )
-    return _table(["day", "outlet", "top terms (count)"], [(d or "undated", o, t) for d, o, t in rows])
+    return html_table(["day", "outlet", "top terms (count)"], [(d or "undated", o, t) for d, o, t in rows])
 
 
 def _alerts(con: duckdb.DuckDBPyConnection) -> str:
@@ -215,7 +181,7 @@ def _alerts(con: duckdb.DuckDBPyConnection) -> str:
         " FROM summary_open_alerts ORDER BY kind DESC, created_at DESC, day DESC NULLS LAST LIMIT ?",
         [MAX_ROWS * 2],
     )
-    return _table(["search", "kind", "open alerts"], counts, numeric=[2]) + _table(
+    return html_table(["search", "kind", "open alerts"], counts, numeric=[2]) + html_table(
         ["kind", "search", "day", "article", "outlet", "count", "baseline", "ratio", "raised"],
         rows,
         [5, 6, 7],
@@ -238,12 +204,12 @@ def render_report(con: duckdb.DuckDBPyConnection, db_label: str, now: datetime |
     generated = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     body = [
         "<h1>presswatch report</h1>",
-        f'<p class="meta">warehouse {_e(db_label)} · generated {_e(generated)}</p>',
+        f'<p class="meta">warehouse {escape_cell(db_label)} · generated {escape_cell(generated)}</p>',
         _overview(con),
-        "<nav>" + " · ".join(f'<a href="#{key}">{_e(title)}</a>' for key, title, _ in SECTIONS) + "</nav>",
+        "<nav>" + " · ".join(f'<a href="#{key}">{escape_cell(title)}</a>' for key, title, _ in SECTIONS) + "</nav>",
     ]
     for key, title, section in SECTIONS:
-        body.append(f'<section id="{key}"><h2>{_e(title)}</h2>{section(con)}</section>')
+        body.append(f'<section id="{key}"><h2>{escape_cell(title)}</h2>{section(con)}</section>')
     return (
         '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from presswatch.summaries.report.charts import PALETTE, _style, _svg
+from presswatch.summaries.report.html import chart_block, escape_cell, html_table
 
 LATEST = 8
 TOP_OUTLETS = 8
@@ -42,7 +43,6 @@ def attention_chart(rows: Sequence[tuple[date, int, int]], name: str) -> str | N
 
 
 def _one_search(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    from presswatch.summaries.report.report import _chart, _e, _table
 
     daily = con.execute(
         "WITH alld AS (SELECT day, count(*) AS n FROM summary_articles WHERE day IS NOT NULL GROUP BY day),"
@@ -69,14 +69,14 @@ def _one_search(con: duckdb.DuckDBPyConnection, name: str) -> str:
         " ORDER BY a.published_utc DESC NULLS LAST, a.article_id LIMIT ?",
         [name, LATEST],
     ).fetchall()
-    links = [(d or "undated", o, f'<a href="{_e(u)}">{_e(t)}</a>' if u else _e(t)) for d, o, t, u in latest]
+    links = [(d or "undated", o, f'<a href="{escape_cell(u)}">{escape_cell(t)}</a>' if u else escape_cell(t)) for d, o, t, u in latest]
     return (
-        f'<h3 id="search-{_e(name)}">{_e(name)}</h3>'
+        f'<h3 id="search-{escape_cell(name)}">{escape_cell(name)}</h3>'
         f'<p class="note">{total:,} matching articles ({undated:,} undated), {open_alerts:,} open alerts.</p>'
-        + _chart(attention_chart(daily, name), "No dated matches to chart.")
+        + chart_block(attention_chart(daily, name), "No dated matches to chart.")
         + '<div class="row">'
-        + _table(["top outlets", "region", "kind", "matches"], outlets, numeric=[3])
-        + _table(["day", "outlet", "latest matches"], links, raw=[2])
+        + html_table(["top outlets", "region", "kind", "matches"], outlets, numeric=[3])
+        + html_table(["day", "outlet", "latest matches"], links, raw=[2])
         + "</div>"
     )
 
@@ -92,7 +92,6 @@ def searches_section(con: duckdb.DuckDBPyConnection) -> str:
 
 def collections_section(con: duckdb.DuckDBPyConnection) -> str:
     """Articles per outlet collection, region and kind (seeds/outlets.yaml), and what stays unresolved."""
-    from presswatch.summaries.report.report import _table
 
     by_collection: list[tuple[Any, ...]] = con.execute(
         "SELECT c.collection, count(DISTINCT a.outlet_canonical), count(*) FROM summary_articles a"
@@ -102,6 +101,6 @@ def collections_section(con: duckdb.DuckDBPyConnection) -> str:
         "SELECT coalesce(region, 'not in directory'), coalesce(kind, '—'), count(DISTINCT outlet_canonical),"
         " count(*) FROM summary_articles GROUP BY ALL ORDER BY 4 DESC, 1, 2"
     ).fetchall()
-    return '<div class="row">' + _table(["collection", "outlets", "articles"], by_collection, numeric=[1, 2]) + _table(
+    return '<div class="row">' + html_table(["collection", "outlets", "articles"], by_collection, numeric=[1, 2]) + html_table(
         ["region", "kind", "outlets", "articles"], by_region, numeric=[2, 3]
     ) + "</div>"
