@@ -44,6 +44,7 @@ from typing import Any
 import jieba
 import numpy as np
 import pandas as pd
+from warm import warm_pool
 
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
@@ -240,7 +241,7 @@ def cold_run(db: Path, n: int, reuse: bool, args: Any, paragraphs: list[str]) ->
     result: dict[str, Any] = {"cold_measured": n <= args.cold_full_max and not reuse}
     with warehouse.connection(db, read_only=True) as con:
         articles = int(_one(con, "SELECT count(*) FROM articles"))
-    summaries.warm_pool(args.workers, CONFIG)  # cold rates exclude worker start-up; the daily run includes it
+    warm_pool(args.workers, CONFIG)  # cold rates exclude worker start-up; the daily run includes it
     if result["cold_measured"]:
         cold = {}
         for step in summaries.STEPS:

@@ -36,6 +36,7 @@ from flows.tasks import (
 from presswatch import progress, workpool
 from presswatch.extract.pool import MIN_DOCS_PER_WORKER, PendingExtraction, start_workers, submit_many
 from presswatch.ingest.feeds import load_feed_configs, select_feeds
+from presswatch.ingest.warc import is_archive_file, iter_archive_batches
 from presswatch.records import OUTCOME_COUNTER, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
 from presswatch.store.file_index import FileState
@@ -103,6 +104,29 @@ def process_documents(
     return finish_documents(settings, start_documents(settings, raws, unreadable), run_id)
 
 
+def ingest_archive(settings: Settings, run_id: str, summary: RunSummary, path: str, counted: bool) -> None:
+    """A web archive: every record is an input, counted as the reader meets it (before it is landed).
+
+    A file found in the seeds folder was counted once at discovery (`counted`); its records stand in for it.
+    Records that are not documents (requests, images, revisits) are listed as skipped, one line per reason.
+    """
+    found, skipped = -1 if counted else 0, Counter[str]()
+    for batch in iter_archive_batches(path, settings.max_input_bytes, settings.batch_size):
+        n = len(batch.documents) + len(batch.rejections)
+        found += n
+        discovered(settings, run_id, n)
+        progress.add_total(n)
+        progress.advance("read", n)
+        _tally(summary, process_documents(settings, batch.documents, run_id, batch.rejections))
+        skipped.update(batch.skipped)
+    lines = [(path, f"{n} record(s): {reason}") for reason, n in sorted(skipped.items())]
+    if lines:
+        record_skipped(settings, run_id, lines)
+        _tally(summary, [(source, "skipped", detail) for source, detail in lines])
+    discovered(settings, run_id, len(lines) - (1 if counted else 0))
+    summary.counts["inputs_discovered"] += found + len(lines)
+
+
 def ingest_files(settings: Settings, run_id: str, summary: RunSummary) -> None:
     """The files under seeds_dir, as a pipeline: batch N+1 is read, hashed and its extraction started
     before batch N is validated and landed, so the workers extract while this process does the rest.
@@ -126,6 +150,10 @@ def ingest_files(settings: Settings, run_id: str, summary: RunSummary) -> None:
     retry = set(unstated)  # could not be stat-ed: the read stage says why
     to_read = [p for p in paths if p in states or p in retry]  # discovery's order: reproducible batches
     del paths, changed
+    # Archives are recognised by content and streamed record by record, never read whole.
+    archives = [p for p in to_read if is_archive_file(p)]
+    if archives:
+        to_read = [p for p in to_read if p not in set(archives)]
     if len(to_read) >= 2 * MIN_DOCS_PER_WORKER:
         start_workers(settings.workers)  # their start-up overlaps with reading the first batch
     in_flight: InFlight | None = None
@@ -138,6 +166,8 @@ def ingest_files(settings: Settings, run_id: str, summary: RunSummary) -> None:
         in_flight = started
     if in_flight is not None:
         _tally(summary, finish_documents(settings, in_flight, run_id))
+    for archive in archives:
+        ingest_archive(settings, run_id, summary, archive, counted=True)
 
 
 def _run_name() -> str:
@@ -161,8 +191,10 @@ def ingest_flow(
     summarize: bool = False,
     batch_size: int | None = None,
     workers: int | None = None,
+    warcs: list[str] | None = None,
 ) -> RunSummary:
-    """Ingest the files under seeds_dir and the enabled feeds (plus `feeds` given here) into the warehouse."""
+    """Ingest the files under seeds_dir, the web archives in `warcs` and the enabled feeds (plus `feeds`
+    given here) into the warehouse."""
     settings = load_settings(seeds_dir=seeds_dir, db_path=db_path, batch_size=batch_size, workers=workers)
     seeds, db, size = str(settings.seeds_dir), str(settings.db_path), settings.batch_size
     workpool.use_cluster(settings.dask_address)  # extraction on a Dask cluster when one is configured
@@ -175,6 +207,7 @@ def ingest_flow(
         "feeds": feeds,
         "files": include_files,
         "feeds_on": include_feeds,
+        "warcs": warcs,
     }
     with warehouse_writer():
         prepare_warehouse(settings, run_id, "presswatch-ingest", params)
@@ -188,6 +221,10 @@ def ingest_flow(
         try:
             if include_files:
                 ingest_files(settings, run_id, summary)
+            for archive in warcs or []:
+                if not is_archive_file(archive):
+                    raise ValueError(f"{archive} is not a WARC or ARC file (its first bytes say otherwise)")
+                ingest_archive(settings, run_id, summary, archive, counted=False)
             if polls:
                 docs = documents_from_polls(polls)
                 logger.info("polled %d feed(s): %d new entries to ingest", len(polls), len(docs))

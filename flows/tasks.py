@@ -194,10 +194,19 @@ def land(
             now=now,
             extractor_version=EXTRACTOR_VERSION,
             unreadable=unreadable,
-            also=lambda c, p: file_index.index_landed(c, p, files or {}, {r.source for r in raws}, now),
+            also=lambda c, p: _with_batch(c, p, files or {}, {r.source for r in raws}, run_id, validation_rows, now),
         )
-        warehouse.record_validation(con, run_id, validation_rows, now)
     return [(o.source, o.outcome, o.detail) for o in plan.outcomes]
+
+
+def _with_batch(
+    con: Any, plan: Any, files: dict[str, Any], sources: set[str], run_id: str,
+    validation_rows: list[dict[str, Any]], now: datetime,
+) -> None:
+    """Written in the batch's own transaction: a kill can never land a batch without its file states and its
+    validation results (nothing would validate it again)."""
+    file_index.index_landed(con, plan, files, sources, now)
+    warehouse.record_validation(con, run_id, validation_rows, now)
 
 
 @task(name="count-discovered", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)

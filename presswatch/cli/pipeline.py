@@ -11,6 +11,7 @@ import typer
 
 from presswatch.cli.output import DbOption, console, err, outcome_line, summaries_table, table
 from presswatch.cli.progress_bars import showing_progress
+from presswatch.ingest.warc import is_archive_file
 from presswatch.settings import PROJECT_ROOT, load_settings
 
 app = typer.Typer()
@@ -50,6 +51,9 @@ def run(
     feed: Annotated[
         list[str] | None, typer.Option("--feed", help="an RSS/Atom feed URL to poll (repeatable)")
     ] = None,
+    warc: Annotated[
+        list[Path] | None, typer.Option("--warc", help="a WARC/ARC web archive to ingest (repeatable)")
+    ] = None,
     no_feeds: Annotated[bool, typer.Option("--no-feeds", help="skip the feeds in seeds/feeds.yaml")] = False,
     no_summaries: Annotated[
         bool, typer.Option("--no-summaries", help="land only; skip the summary flows")
@@ -61,8 +65,12 @@ def run(
     ] = False,
 ) -> None:
     """One Prefect flow run of the whole pipeline: discover, read, extract, validate, land, summarize."""
-    # A malformed setting is reported before a flow run is created for it.
+    # A malformed setting, or an archive that is not one, is reported before a flow run is created for it.
     settings = load_settings(seeds_dir=seeds, db_path=db, batch_size=batch_size, workers=workers)
+    for path in warc or []:
+        if not is_archive_file(path):
+            err.print(f"{path}: not a WARC or ARC file (or not readable)")
+            raise typer.Exit(2)
     _project_first()
     wait_for_api = importlib.import_module("flows.startup").start_api_early()  # starts while flows import
     ingest_flow = load_flow("ingest")
@@ -77,6 +85,7 @@ def run(
             summarize=not no_summaries,
             batch_size=batch_size,
             workers=workers,
+            warcs=[str(p) for p in warc] if warc else None,
         )
     console.print(outcome_line(summary.counts) + f"  (warehouse {summary.db_path})")
     not_landed = [(s, o, d) for s, o, d in summary.outcomes if o in ("quarantined", "skipped")]

@@ -24,17 +24,22 @@ TOP_OUTLETS = 8
 
 
 def attention_chart(rows: Sequence[tuple[date, int, int]], name: str) -> str | None:
-    """Bars: matching articles per day; line (right axis): their share of all articles that day."""
+    """Area: matching articles per day; line (right axis): their share of all articles that day.
+
+    One filled path and one line whatever the number of days: a bar (a separate SVG element) per day made a
+    year of daily matches slow to draw and heavy to ship.
+    """
     if not rows:
         return None
     days = np.array([d for d, _, _ in rows], dtype="datetime64[D]")
     with _style():
         fig, ax = plt.subplots(figsize=(7.5, 2.6))
-        ax.bar(days, [m for _, m, _ in rows], width=0.8, color=PALETTE[0], label="matches")
+        ax.fill_between(days, [m for _, m, _ in rows], step="mid", color=PALETTE[0], alpha=0.8, label="matches")
+        ax.set_ylim(bottom=0)
         ax.set_ylabel("matches per day")
         share = ax.twinx()
-        share.plot(days, [100 * m / n if n else 0 for _, m, n in rows], color=PALETTE[1], marker=".",
-                   label="share of all articles")  # fmt: skip
+        share.plot(days, [100 * m / n if n else 0 for _, m, n in rows], color=PALETTE[1],
+                   marker="." if len(rows) <= 60 else None, label="share of all articles")  # fmt: skip
         share.set_ylabel("% of the day's articles")
         share.set_ylim(0, 105)
         ax.set_title(name, loc="left", fontsize=10)
