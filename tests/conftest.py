@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# The loopback server, fetcher and feed-state warehouse fixtures the feed tests share.
+pytest_plugins = ["sitekit"]
+
 
 @pytest.fixture(scope="session")
 def prefect_api() -> Iterator[None]:

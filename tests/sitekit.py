@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
-from loopback import ALLOW_LOOPBACK
+import pytest
+from loopback import ALLOW_LOOPBACK, LoopbackServer
 
-from presswatch.ingest.fetch import FetchPolicy
+from presswatch.ingest.fetch import Fetcher, FetchPolicy, HostRateLimiter
 
 FAST = FetchPolicy(
     user_agent="presswatch-test/1.0",
@@ -99,3 +102,26 @@ def migrate_for_feeds(con: duckdb.DuckDBPyConnection) -> None:
 
     warehouse.migrate(con)
     con.execute((SQL_DIR / "views" / "feed_health.sql").read_text(encoding="utf-8"))
+
+
+# Fixtures of the feed tests (registered for every test module by conftest.py's pytest_plugins); a module
+# that needs another server or fetcher defines its own under the same name.
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def fetcher() -> Iterator[Fetcher]:
+    with Fetcher(FAST, HostRateLimiter()) as f:
+        yield f
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    from presswatch.store import db as warehouse
+
+    with warehouse.connection(tmp_path / "feeds.duckdb") as c:
+        migrate_for_feeds(c)
+        yield c

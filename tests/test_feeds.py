@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 from feedkit import Item, SeedArticle, atom, rss, seed_articles
-from loopback import ALLOW_LOOPBACK, LoopbackServer, Reply, etag_handler
-from sitekit import migrate_for_feeds
+from loopback import LoopbackServer, Reply, etag_handler
 
 from flows.feed_tasks import documents_from_polls, poll_once
 from presswatch.ingest.feeds import (
@@ -23,36 +21,13 @@ from presswatch.ingest.feeds import (
     parse_feed,
     select_feeds,
 )
-from presswatch.ingest.fetch import Fetcher, FetchPolicy, HostRateLimiter
-from presswatch.store import db as warehouse
+from presswatch.ingest.fetch import Fetcher
 from presswatch.store import feeds as feedstore
 
 PROJECT = Path(__file__).resolve().parent.parent
-FAST = FetchPolicy(
-    user_agent="presswatch-test", connect_timeout_s=3.0, read_timeout_s=5.0, host_interval_s=0.0,
-    allow_networks=ALLOW_LOOPBACK,
-)
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 RSS = {"Content-Type": "application/rss+xml"}
 
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(FAST, HostRateLimiter()) as f:
-        yield f
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    with warehouse.connection(tmp_path / "feeds.duckdb") as c:
-        migrate_for_feeds(c)
-        yield c
 
 
 @pytest.fixture

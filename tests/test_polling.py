@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,36 +9,16 @@ import duckdb
 import pytest
 from feedkit import Item, SeedArticle, rss, seed_articles
 from loopback import LoopbackServer, Reply
-from sitekit import FAST, HTML, migrate_for_feeds
+from sitekit import HTML
 
 from flows.feed_tasks import poll_once
 from presswatch.ingest.feeds import FeedConfig, FeedConfigError, FeedPoll, adapt_interval, load_feed_configs
-from presswatch.ingest.fetch import Fetcher, HostRateLimiter
+from presswatch.ingest.fetch import Fetcher
 from presswatch.ingest.robots import RobotsCache
 from presswatch.store import feeds as feedstore
 
 RSS = {"Content-Type": "application/rss+xml"}
 
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(FAST, HostRateLimiter()) as f:
-        yield f
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    from presswatch.store import db as warehouse
-
-    with warehouse.connection(tmp_path / "polling.duckdb") as c:
-        migrate_for_feeds(c)
-        yield c
 
 
 @pytest.fixture

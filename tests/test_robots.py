@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
-import pytest
 from feedkit import Item, rss, seed_articles
 from loopback import LoopbackServer, Reply
-from sitekit import FAST, HTML, TEXT, migrate_for_feeds
+from sitekit import HTML, TEXT
 
 from flows.feed_tasks import poll_once
 from presswatch.ingest.feeds import FeedConfig, FeedPoll
-from presswatch.ingest.fetch import Fetcher, HostRateLimiter
+from presswatch.ingest.fetch import Fetcher
 from presswatch.ingest.robots import RobotsCache, origin_of, parse_robots
-from presswatch.store import db as warehouse
 from presswatch.store import feeds as feedstore
 
 RSS = {"Content-Type": "application/rss+xml"}
 NOW = datetime(2025, 2, 8, 8, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(FAST, HostRateLimiter()) as f:
-        yield f
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    with warehouse.connection(tmp_path / "robots.duckdb") as c:
-        migrate_for_feeds(c)
-        yield c
 
 
 def poll(con: duckdb.DuckDBPyConnection, fetcher: Fetcher, config: FeedConfig, robots: RobotsCache) -> FeedPoll:

@@ -4,7 +4,6 @@ monitored end to end through the ingest flow."""
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,36 +11,17 @@ import duckdb
 import pytest
 from feedkit import SeedArticle, rss, seed_articles
 from loopback import ALLOW_LOOPBACK, LoopbackServer, Reply, etag_handler
-from sitekit import FAST, HTML, XML, Url, json_feed, migrate_for_feeds, sitemap_index, urlset
+from sitekit import HTML, XML, Url, json_feed, sitemap_index, urlset
 
 from flows.feed_tasks import poll_once
 from presswatch.ingest.feeds import FeedConfig, FeedPoll, parse_feed
-from presswatch.ingest.fetch import Fetcher, HostRateLimiter
+from presswatch.ingest.fetch import Fetcher
 from presswatch.ingest.robots import RobotsCache
-from presswatch.store import db as warehouse
 from presswatch.store import feeds as feedstore
 
 T0 = datetime(2025, 2, 8, 8, 0, tzinfo=UTC)
 T1 = T0 + timedelta(days=1)
 
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(FAST, HostRateLimiter()) as f:
-        yield f
-
-
-@pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    with warehouse.connection(tmp_path / "sitemaps.duckdb") as c:
-        migrate_for_feeds(c)
-        yield c
 
 
 def poll(con: duckdb.DuckDBPyConnection, fetcher: Fetcher, config: FeedConfig, now: datetime) -> FeedPoll:
