@@ -228,14 +228,14 @@ def ingest_flow(
             if polls:
                 docs = documents_from_polls(polls)
                 logger.info("polled %d feed(s): %d new entries to ingest", len(polls), len(docs))
-                found = len(docs) + len(refused_entries(polls))
+                refused = refused_entries(polls)  # links the fetch policy refused: quarantined, no bytes
+                found = len(docs) + len(refused)
                 discovered(settings, run_id, found)
                 summary.counts["inputs_discovered"] += found
                 progress.add_total(found)
                 progress.advance("read", found)
                 for batch in _batches(docs, size):
                     _tally(summary, process_documents(settings, batch, run_id))
-                refused = refused_entries(polls)  # links the fetch policy refused: quarantined, no bytes
                 if refused:
                     _tally(summary, process_documents(settings, [], run_id, refused))
                 # Last: an entry is only marked seen once its document is stored.
