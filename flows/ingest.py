@@ -32,6 +32,7 @@ from flows.tasks import (
     skip_unchanged,
     unknown_only,
     validate_batch,
+    whole,
 )
 from presswatch import progress, workpool
 from presswatch.extract.pool import MIN_DOCS_PER_WORKER, PendingExtraction, start_workers, submit_many
@@ -40,6 +41,7 @@ from presswatch.ingest.warc import is_archive_file, iter_archive_batches
 from presswatch.records import OUTCOME_COUNTER, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
 from presswatch.store.file_index import FileState
+from presswatch.validate.frames import prepare_in_background
 
 # Per outcome, at most this many (source, outcome, detail) are kept in RunSummary.outcomes for the CLI and
 # the artifacts; every input's outcome is in the run_inputs table, so memory stays flat at any run size.
@@ -73,7 +75,7 @@ def start_documents(
     files: dict[str, FileState] | None = None,
 ) -> InFlight:
     """Skip what the warehouse already holds and start extracting the rest; returns without waiting."""
-    fresh = unknown_only(settings, raws) if raws else []
+    fresh = unknown_only(settings, whole(raws)) if raws else []
     pending = submit_many(fresh, workers=settings.workers, max_bytes=settings.max_input_bytes) if fresh else None
     return InFlight(raws, unreadable or [], fresh, pending, files or {})
 
@@ -81,14 +83,15 @@ def start_documents(
 def finish_documents(settings: Settings, batch: InFlight, run_id: str) -> list[tuple[str, str, str]]:
     """Wait for a started batch's extraction, validate it and land it. Returns per-input outcomes."""
     n = len(batch.raws) + len(batch.unreadable)
-    results = extracted(batch.pending) if batch.pending else {}
+    results = extracted(whole(batch.pending)) if batch.pending else {}
     progress.advance("extracted", n)
     results, warnings, validation_rows = (
-        validate_batch(batch.fresh, results, settings) if results else (results, {}, [])
+        validate_batch(whole(batch.fresh), whole(results), settings) if results else (results, {}, [])
     )
     progress.advance("validated", n)
     outcomes = land(
-        settings, batch.raws, results, warnings, validation_rows, run_id, batch.unreadable, batch.files
+        settings, whole(batch.raws), whole(results), whole(warnings), whole(validation_rows), run_id,
+        whole(batch.unreadable), whole(batch.files),
     )
     progress.advance("landed", len(outcomes))
     return outcomes
@@ -121,7 +124,7 @@ def ingest_archive(settings: Settings, run_id: str, summary: RunSummary, path: s
         skipped.update(batch.skipped)
     lines = [(path, f"{n} record(s): {reason}") for reason, n in sorted(skipped.items())]
     if lines:
-        record_skipped(settings, run_id, lines)
+        record_skipped(settings, run_id, whole(lines))
         _tally(summary, [(source, "skipped", detail) for source, detail in lines])
     discovered(settings, run_id, len(lines) - (1 if counted else 0))
     summary.counts["inputs_discovered"] += found + len(lines)
@@ -138,10 +141,10 @@ def ingest_files(settings: Settings, run_id: str, summary: RunSummary) -> None:
     discovered(settings, run_id, len(paths) + len(skipped))
     summary.counts["inputs_discovered"] += len(paths) + len(skipped)
     if skipped:  # listed in the run's outcomes with their reasons, never dropped silently
-        record_skipped(settings, run_id, skipped)
+        record_skipped(settings, run_id, whole(skipped))
         _tally(summary, [(path, "skipped", reason) for path, reason in skipped])
     progress.add_total(len(paths))
-    changed, unstated, n_same, same = skip_unchanged(settings, run_id, paths, OUTCOMES_KEPT)
+    changed, unstated, n_same, same = skip_unchanged(settings, run_id, whole(paths), OUTCOMES_KEPT)
     if n_same:
         _tally(summary, same, n_same)
         for stage in progress.STAGES:
@@ -156,9 +159,11 @@ def ingest_files(settings: Settings, run_id: str, summary: RunSummary) -> None:
         to_read = [p for p in to_read if p not in set(archives)]
     if len(to_read) >= 2 * MIN_DOCS_PER_WORKER:
         start_workers(settings.workers)  # their start-up overlaps with reading the first batch
+    if to_read:
+        prepare_in_background(settings.expectations_dir)  # GX's import overlaps with it too
     in_flight: InFlight | None = None
     for batch in _batches(to_read, settings.batch_size):
-        raws, unreadable = read_batch(batch, settings.max_input_bytes, seeds)
+        raws, unreadable = read_batch(whole(batch), settings.max_input_bytes, seeds)
         progress.advance("read", len(batch))
         started = start_documents(settings, raws, unreadable, {p: states[p] for p in batch if p in states})
         if in_flight is not None:
@@ -239,7 +244,7 @@ def ingest_flow(
                 if refused:
                     _tally(summary, process_documents(settings, [], run_id, refused))
                 # Last: an entry is only marked seen once its document is stored.
-                record_polls(settings, polls, run_id)
+                record_polls(settings, whole(polls), run_id)
                 summary.feeds = [(p.config.name, p.status, p.new_entries, p.error) for p in polls]
             status = "completed"
         finally:

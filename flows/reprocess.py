@@ -15,7 +15,15 @@ from prefect.cache_policies import NO_CACHE
 from flows import artifacts
 from flows.ingest import _batches, _run_id
 from flows.locking import warehouse_writer
-from flows.tasks import data_docs, discovered, extract_batch, finish, prepare_warehouse, validate_batch
+from flows.tasks import (
+    data_docs,
+    discovered,
+    extract_batch,
+    finish,
+    prepare_warehouse,
+    validate_batch,
+    whole,
+)
 from presswatch.records import OUTCOME_COUNTER, Article, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
 from presswatch.store import db as warehouse
@@ -63,9 +71,12 @@ def reprocess_flow(
         status = "failed"
         try:
             for batch in _batches(raws, settings.batch_size):
-                results = extract_batch(batch, settings.workers, settings.max_input_bytes)
-                results, warnings, validation_rows = validate_batch(batch, results, settings)
-                summary.outcomes.extend(release(settings, batch, results, warnings, validation_rows, run_id))
+                results = extract_batch(whole(batch), settings.workers, settings.max_input_bytes)
+                results, warnings, validation_rows = validate_batch(whole(batch), whole(results), settings)
+                outcomes = release(
+                    settings, whole(batch), whole(results), whole(warnings), whole(validation_rows), run_id
+                )
+                summary.outcomes.extend(outcomes)
             for _, outcome, _ in summary.outcomes:
                 summary.counts[OUTCOME_COUNTER[outcome]] += 1
             summary.counts["inputs_seen"], summary.counts["inputs_discovered"] = len(summary.outcomes), len(raws)

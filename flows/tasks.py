@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from presswatch.extract.pool import PendingExtraction, extract_many
 from presswatch.ingest.sources import read_file, scan
@@ -19,6 +20,15 @@ from presswatch.records import Article, RawDocument, Rejection, sha256_hex
 from presswatch.settings import Settings
 from presswatch.store import db as warehouse
 from presswatch.store import file_index
+
+T = TypeVar("T")
+
+
+def whole(value: T) -> T:
+    """A task argument Prefect hands over as it is: without `quote`, Prefect walks every element of every
+    argument looking for futures, twice per call: every field of every record of a batch. Typed as the
+    value itself, which is what the task receives."""
+    return cast(T, quote(value))
 
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)

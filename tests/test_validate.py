@@ -41,6 +41,7 @@ LINK_LIST = "\n".join(
     f"[相关阅读：人工智能行业动态第{i}期](https://example.com/news/{i}.html)" for i in range(8)
 )
 TEASER_LIST = "\n".join(f"国产大模型密集发布，行业竞争进入新阶段，专家认为第{i}轮……" for i in range(6))
+SHORT_POST = "快讯：国产推理模型今日发布，训练成本约五百六十万美元。"  # 27 characters
 NAV_BLOCK = "\n".join(
     ["首页", "新闻", "财经", "科技", "体育", "娱乐", "汽车", "房产", "教育", "登录注册"] * 5
 )
@@ -126,6 +127,20 @@ CASES: dict[str, tuple[Article, set[str], set[str]]] = {
         {"hans_text_is_simplified"},
     ),
     "naive_today": (make_article("naive_today", published_at="2025-03-01 20:30:00"), set(), set()),
+    # A short post on its own page (title, date, an address naming one item) lands, flagged as short.
+    "short_post": (make_article("short_post", text=SHORT_POST), set(), {"body_short"}),
+    # The same text on a section page, or without a date, is a teaser or a menu.
+    "short_on_section_page": (
+        make_article("short_on_section_page", text=SHORT_POST, url="https://news.example.cn/tech/"),
+        {"short_body_only_on_article_page"},
+        set(),
+    ),
+    "short_undated": (
+        make_article("short_undated", text=SHORT_POST, published_at=None),
+        {"short_body_only_on_article_page"},
+        set(),
+    ),
+    "tiny_on_article_page": (make_article("tiny_on_article_page", text="页面不存在"), {"body_min_chars"}, set()),
 }
 DUPLICATE = make_article("dup", source="seeds/dup-a.txt")
 DUPLICATE_AGAIN = make_article("dup", source="seeds/dup-b.txt")

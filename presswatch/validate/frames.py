@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import fields
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,7 @@ from presswatch.records import Article
 from presswatch.settings import EXPECTATIONS_DIR
 from presswatch.text import HAN_RANGES, script_marker_sets
 from presswatch.validate.results import ValidationOutcome
-from presswatch.validate.suites import run_suite
+from presswatch.validate.suites import load_suite, run_suite
 
 ARTICLES_SUITE = "articles"
 DOCUMENTS_SUITE = "documents"
@@ -188,6 +190,20 @@ def outlet_named_in(attributions: Iterable[str]) -> str | None:
     return None
 
 
+# An address that names one item: a numeric id of 5+ digits, or a year and month, in its path or query
+# (/article/details/129474149, /2024/05/13/..., /20240513/..., ?id=48213). Section and home pages name none.
+_ITEM_ADDRESS = re.compile(r"\d{5,}|(?:19|20)\d{2}[/_-]?(?:0[1-9]|1[0-2])(?!\d)")
+
+
+def is_article_page(article: Article) -> bool:
+    """Whether the page presents one article: a title of its own (not derived from the body), a publication
+    date, and an address naming one item. Lets a short post land where a short teaser or menu would not."""
+    if article.title_derived or not (article.title or "").strip() or not article.published_at:
+        return False
+    parts = urlsplit(article.url or "")
+    return bool(parts.netloc) and bool(_ITEM_ADDRESS.search(f"{parts.path}?{parts.query}"))
+
+
 # ------------------------------------------------------------------------------------------------- frames
 
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
@@ -214,6 +230,7 @@ def articles_frame(articles: list[Article], now: datetime) -> pd.DataFrame:
         row.update(text_stats(a.text or ""))
         row.update(published_fields(a.published_at, now))
         row["outlet_named_as"] = outlet_named_in(a.attributions or [])
+        row["article_page"] = is_article_page(a)
         rows.append(row)
     frame = pd.DataFrame(rows, columns=_article_columns())
     for col in _NULLABLE_FLOATS:
@@ -225,7 +242,7 @@ def articles_frame(articles: list[Article], now: datetime) -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def _article_columns() -> list[str]:
     derived = list(text_stats("").keys()) + list(published_fields(None, datetime.now(UTC)).keys())
-    return ["row_id", *ARTICLE_FIELDS, "title_chars", *derived, "outlet_named_as"]
+    return ["row_id", *ARTICLE_FIELDS, "title_chars", *derived, "outlet_named_as", "article_page"]
 
 
 def documents_frame(frame: pd.DataFrame, max_input_bytes: int) -> pd.DataFrame:
@@ -264,3 +281,20 @@ def validate_documents(
     if frame.empty:
         return ValidationOutcome()
     return run_suite(DOCUMENTS_SUITE, documents_frame(frame, max_input_bytes), directory=expectations_dir)
+
+
+def prepare_in_background(expectations_dir: Path = EXPECTATIONS_DIR) -> threading.Thread:
+    """Import GX and load both suites in a thread (seconds of CPU, once per process), so that cost falls
+    while the first batch is read and extracted instead of after it. A failure here is left for the first
+    validation to raise, with its own traceback."""
+
+    def load() -> None:
+        try:
+            for name in (DOCUMENTS_SUITE, ARTICLES_SUITE):
+                load_suite(name, expectations_dir)
+        except Exception:
+            return
+
+    thread = threading.Thread(target=load, name="gx-suites", daemon=True)
+    thread.start()
+    return thread
