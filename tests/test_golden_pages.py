@@ -87,6 +87,9 @@ GOLDEN = [
         must=("7月29日上午，在第95个“八一”建军节来临之际，绥德县在县消防救援大队成功举行了",),
         must_not=("微信扫一扫",),
         title="绥德：33名退役军人被表彰",
+        # Kind: a date set by script. The dateline element is empty; `var ct = "1659274471"` sets it.
+        date="2022-07-31T21:34",
+        doc_date="2022-07-31T21:34",
     ),
     Golden(
         "english_vox_16c30add.html.gz",
@@ -196,6 +199,88 @@ GOLDEN += [
         authors=("Claire Dubois",),
     ),
 ]
+
+
+GOLDEN += [
+    # A real Taiwan news page (中時電子報, 2018, UTF-8 traditional script; scripts removed): the reporter is
+    # marked up only as a rel="author" link beside a <time> printing midnight (the text says 15:31); the
+    # article closes with '(中時 )', the desk, and the page carries a recommended-reading list, comment
+    # rules, the reporter's other stories and a TOP 10.
+    Golden(
+        "traditional_chinatimes_2018_reduced.html.gz",
+        must=("北市士林區葫蘆街一處民宅，16日下午1時48分驚傳一對97歲母親和75歲的兒子",),
+        must_not=("推薦閱讀", "前鎮河驚傳男浮屍綁石頭", "請勿重覆刊登一樣的文章", "北市２０１８年國際聽障自由車環台賽交管路線",
+                  "律師說法》富少空中耍大牌", "小字型", "分享至"),
+        title="悲慟！北市士林年邁母子 住處上吊自殺身亡",
+        date="2018-09-16T15:31",
+        authors=("謝明俊",),
+        doc_date="2018-09-16T15:31",
+        doc_authors=("謝明俊",),
+        not_authors=("中時",),
+    ),
+    # Pages that are not Chinese get trafilatura's text (presswatch.extract.html.wrapped). A Spanish opinion
+    # column (La Nación, 2017) and a French news page (Le Monde, 2015) from mozilla/readability's tests,
+    # scripts removed: the whole column, none of the ranking, comment box or related list around it.
+    Golden(
+        "spanish_lanacion_column_reduced.html.gz",
+        must=("Abdullah Ocalan, el líder independentista kurdo, desembarcó en Italia en noviembre de 1998",
+              "Pero el problema histórico del Estado argentino no fue tanto quiénes lo desafiaron como quiénes lo gobernaron."),
+        must_not=("Las más leídas", "Copyright 2017", "Enviá tu comentario", "Recibí por mail", "Por qué Jerusalén está"),
+        title="Una solución no violenta para la cuestión mapuche",
+    ),
+    Golden(
+        "french_lemonde_2015_reduced.html.gz",
+        must=("Les députés ont, sans surprise, adopté à une large majorité (438 contre 86 et 42 abstentions)",
+              "Aucune mesure de rétorsion ne pourra viser l’agent qui aurait dénoncé des actes potentiellement illégaux."),
+        must_not=("Abonnez-vous", "Loi renseignement : Urvoas", "Journaliste au Monde", "Sécurité informatique"),
+        title="Le projet de loi sur le renseignement massivement approuvé à l'Assemblée",
+        date="2015-05-04T13:36",
+        authors=("Martin Untersinger",),
+    ),
+    # A Japanese page (an Aesop fable in a 2000s table layout, from mozilla/readability's tests): Han
+    # characters but mostly kana, so not Chinese - the Chinese-portal rules do not apply.
+    Golden(
+        "japanese_fable_layout_table_reduced.html.gz",
+        must=("肉をくわえたイヌが、橋を渡っていました。", "欲張るとけっきょく損をするというお話しです。"),
+        must_not=(),
+    ),
+]
+
+GOLDEN += [
+    # Kind: a short post above an appended article (magic-html cc1897c3, 360kuai 2024). The page's own post
+    # is 197 characters; under it the page prints a whole recommended article (same h1 class, byline,
+    # <time>) of 1,148 characters that wins on text density. The repeated headline block ends the article.
+    Golden(
+        "utf8_short_post_appended_article_cc1897c3.html.gz",
+        must=("载有伊朗总统的直升机发生“硬着陆”事故后，美参议院多数党领袖舒默表示", "伊朗总统莱希在直升机事故中遇难"),
+        must_not=("31岁在春晚一炮而红", "如果说在中国传唱度最高的歌曲", "外婆的澎湖湾", "看了又看", "播报文章"),
+        title="美官员否认伊朗直升机事故存在谋杀行为",
+        date="2024-05-20T13:09",
+    ),
+    # Kind: encyclopedia pages. A Chinese Wikipedia article (magic-html 06586406): infobox, '[编辑]' links,
+    # reference list and navigation boxes are apparatus, not text; the sections are.
+    Golden(
+        "utf8_wikipedia_infobox_references_06586406.html.gz",
+        must=("雄安新区是中国第19个国家级新区，也是首个由中共中央、国务院印发通知成立的国家级新区",
+              "考古资料显示雄安在7000年以前，就有人类在此繁衍生息"),
+        must_not=("雄安新区的地理位置", "[编辑]", "邮政编码发布", "新华网. 2023-12-06", "现任党工委书记及管委会主任"),
+        title="雄安新区",
+    ),
+    # A Baidu Baike entry (magic-html 21475f4b): the basic-info box (中文名/别名/核准面积 ...), the contents
+    # box and the reference list go; the entry's summary and sections stay.
+    Golden(
+        "utf8_baike_infobox_21475f4b.html.gz",
+        must=("河北雄安高新技术产业开发区，隶属河北省雄安新区，简称雄安高新区",
+              "雄安高新区将着力构建“一核两翼三支撑”的空间格局"),
+        must_not=("中文名", "核准面积", "目录", "引用日期", "规划用地超952公顷河北省同意雄安设立省级高新区"),
+        title="河北雄安高新技术产业开发区",
+    ),
+]
+
+
+def test_a_japanese_page_is_not_read_as_a_chinese_portal(extracted: dict[str, HtmlExtraction]) -> None:
+    assert not extracted["japanese_fable_layout_table_reduced.html.gz"].chinese_page
+    assert extracted["traditional_chinatimes_2018_reduced.html.gz"].chinese_page
 
 
 def _bytes(golden: Golden) -> bytes:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import lxml.html
 import pytest
 
+from presswatch.extract.html.appended import cut_appended_articles
 from presswatch.extract.html.authors import find_authors
 from presswatch.extract.html.clean import (
     clean_page,
@@ -13,9 +14,10 @@ from presswatch.extract.html.clean import (
     scan,
     split_table_rows,
 )
-from presswatch.extract.html.guard import GUARD_SHARE, fragment_guard, is_chinese_page
+from presswatch.extract.html.guard import is_chinese_page
 from presswatch.extract.html.main_text import choose, extract_html, unshared_edges
 from presswatch.extract.html.meta import clean_sitename, clean_title, find_date
+from presswatch.extract.html.wrapped import contains, plain_text, trim_edges
 
 NOW = datetime(2025, 3, 1, 12, 0)
 ARTICLE = (
@@ -295,17 +297,49 @@ _POSTS = "".join(
 )
 
 
-def test_fragment_guard_returns_plain_trafilatura_text_for_a_fragment_of_a_page_that_is_not_chinese() -> None:
-    html = f"<html><body><nav>Home News Sport</nav><main><h1>Live</h1>{_POSTS}</main></body></html>"
-    reference = fragment_guard("Live coverage.", html, page_chars=2000, chinese=False)
-    assert reference is not None and "Entry 7: the home side pressed high" in reference
-    assert GUARD_SHARE * len(reference) > len("Live coverage.")
+def test_text_of_a_page_that_is_not_chinese_holds_everything_plain_trafilatura_keeps() -> None:
+    html = (f"<html lang='en'><head><title>Live</title></head><body><nav><a href='/'>Home</a> <a href='/n'>News</a>"
+            f"</nav><main><h1>Live</h1>{_POSTS}</main><footer>Imprint</footer></body></html>")
+    ex = extract_html(html, now=NOW)
+    assert not ex.chinese_page
+    for line in plain_text(html).split("\n"):
+        assert line in ex.text
 
 
-def test_fragment_guard_leaves_chinese_pages_and_texts_that_are_not_small_alone() -> None:
-    html = f"<html><body><main>{_POSTS}</main></body></html>"
-    assert fragment_guard("短文。", html, page_chars=2000, chinese=True) is None
-    assert fragment_guard("x" * 300, html, page_chars=2000, chinese=False) is None
+_BODY = [f"Paragraph {i} of the report: the council voted on the budget after a long debate about schools." for i in range(6)]
+_READ = "\n".join(_BODY)
+_LONG_TAIL = "Sign up for our newsletter and get the day's big stories, picks and rankings in your inbox every morning."
+
+
+def test_short_edge_paragraphs_readability_lacks_are_dropped() -> None:
+    text = "\n".join(["Share on Facebook", *_BODY, "Photo: Reuters"])
+    assert trim_edges(text, _READ) == _READ
+
+
+def test_an_opening_sentence_readability_lacks_stays_it_may_be_the_lead() -> None:
+    lead = "(CNN) The council approved the city budget on Tuesday after a debate that lasted well into the night."
+    text = "\n".join([lead, *_BODY])
+    assert trim_edges(text, _READ, confirm=lambda: _READ) == text
+    long_lead = " ".join([lead] * 3)  # a long opening run stays even when both readings lack it
+    assert trim_edges("\n".join([long_lead, *_BODY]), _READ, confirm=lambda: _READ).startswith(long_lead)
+
+
+def test_a_closing_run_goes_only_when_a_second_reading_lacks_it_too() -> None:
+    text = "\n".join([*_BODY, _LONG_TAIL])
+    assert trim_edges(text, _READ, confirm=lambda: _READ) == _READ
+    assert trim_edges(text, _READ, confirm=lambda: text) == text
+    assert trim_edges(text, _READ) == text  # no second reading: long paragraphs stay
+
+
+def test_a_closing_run_of_half_the_text_stays_even_when_both_readings_lack_it() -> None:
+    replies = [f"Reply {i}: we did the same in our house and it worked well for three winters in a row now." for i in range(6)]
+    text = "\n".join([*_BODY, *replies])
+    assert trim_edges(text, _READ, confirm=lambda: _READ) == text
+
+
+def test_contains_means_nearly_all_of_the_part_is_in_the_text() -> None:
+    assert contains(_READ + "\nMore paragraphs of the same article, found by the other reading.", _READ)
+    assert not contains(_READ, "\n".join([*_BODY[:2], _LONG_TAIL, _LONG_TAIL.upper() + " again"]))
 
 
 def test_comment_named_blocks_are_kept_on_pages_that_are_not_chinese() -> None:
@@ -322,6 +356,11 @@ def test_comment_named_blocks_are_kept_on_pages_that_are_not_chinese() -> None:
 def test_is_chinese_page_by_han_share_of_letters() -> None:
     assert is_chinese_page("深度求索发布新模型 DeepSeek-R1，引发关注")
     assert not is_chinese_page("Die Bundesliga im Liveticker: Bayern gegen Dortmund")
+
+
+def test_japanese_pages_are_not_chinese_though_they_write_in_han_characters() -> None:
+    assert not is_chinese_page("肉をくわえたイヌが、橋を渡っていました。ふと下を見ると、川の中にも肉をくわえたイヌがいます。")
+    assert is_chinese_page("日本首相访问北京，双方就经贸合作达成共识。「の」字招牌引发网友热议，相关话题阅读量超过一亿。")
 
 
 @pytest.mark.parametrize(
@@ -357,3 +396,115 @@ def test_european_bylines_name_people_with_accents_and_nobody_in_a_sentence(
     header: str, names: list[str] | None
 ) -> None:
     assert find_authors(header, "", None)[0] == names
+
+
+def test_a_closing_bracket_naming_the_site_credits_the_desk_and_a_marked_up_author_link_names_the_reporter() -> None:
+    text = "北市士林區一處民宅今天下午發生火警，消防局據報派出人車趕往現場。\n(中時 )"
+    assert find_authors("", text, None, sitename="中時電子報") == (None, "")
+    assert find_authors("", text, None, sitename="中時電子報", link=["謝明俊"]) == (["謝明俊"], "author-link")
+    assert find_authors("", "火勢撲滅。\n（记者 张三 北京报道）", None, sitename="中時電子報") == (["张三"], "closing-byline")
+
+
+_ARTICLE_DE = "<p>" + "Der Gemeinderat hat am Dienstag den Haushalt beschlossen, nach einer langen Debatte über die Schulen. " * 4 + "</p>"
+
+
+def test_authors_of_a_page_that_is_not_chinese_come_as_trafilatura_finds_them_never_from_the_comments() -> None:
+    html = (f"<html lang='de'><head><title>Haushalt beschlossen</title></head><body><article><h1>Haushalt beschlossen</h1>"
+            f"<div class='byline'><span class='author'>Anna Müller</span></div>{_ARTICLE_DE}</article>"
+            "<section class='comments'><div class='comment'><span class='author'>Troll42</span><p>Unsinn!</p></div>"
+            "</section></body></html>")
+    ex = extract_html(html, now=NOW)
+    assert (ex.authors, ex.provenance.get("authors")) == (["Anna Müller"], "trafilatura-author")
+
+
+def test_author_metadata_comes_first_and_a_plain_byline_line_is_the_last_resort() -> None:
+    head = "<html lang='de'><head><title>Haushalt beschlossen</title>{meta}</head><body><h1>Haushalt beschlossen</h1>"
+    tail = f"<p>Von Jörg Müller</p>{_ARTICLE_DE}</body></html>"
+    with_meta = extract_html(head.format(meta="<meta name='author' content='Petra Schulz'>") + tail, now=NOW)
+    assert with_meta.authors == ["Petra Schulz"]
+    without = extract_html(head.format(meta="") + tail, now=NOW)
+    assert (without.authors, without.provenance.get("authors")) == (["Jörg Müller"], "byline")
+
+
+# ---- appended articles ---------------------------------------------------------------------------------
+
+SECOND = "观众都以为他隐退了其实已经去世十年" * 3 + "。他的歌在中国家喻户晓，很多明星都翻唱过这首经典作品。" * 6
+
+
+def _appended(second_head: str, opening: str = "<time>2023-06-01 00:48</time>") -> str:
+    return (
+        '<div class="detail"><div class="own"><h1 class="article__title">美官员否认直升机事故存在谋杀行为</h1>'
+        f"<time>2024-05-20 13:09</time><p>{ARTICLE}</p></div>"
+        f'<div class="more"><h1 class="article__title">{second_head}</h1>{opening}<p>{SECOND}</p></div>'
+        "<div class='bottom'><a href='/1'>看了又看</a></div></div>"
+    )
+
+
+def test_a_second_article_in_the_same_headline_markup_is_cut_with_what_follows() -> None:
+    root = _page(_appended("31岁在春晚一炮而红，观众都以为他隐退了"))
+    assert cut_appended_articles(root, "美官员否认直升机事故存在谋杀行为_快资讯") == 2
+    text = root.text_content()
+    assert "深度求索公司" in text and "隐退了" not in text and "看了又看" not in text
+
+
+def test_a_repeated_headline_without_a_dateline_is_a_section_of_the_article_and_stays() -> None:
+    root = _page(_appended("第二部分：他的歌为什么流行", opening=""))
+    assert cut_appended_articles(root, "美官员否认直升机事故存在谋杀行为") == 0
+    assert "家喻户晓" in root.text_content()
+
+
+def test_nothing_is_cut_when_no_headline_matches_the_title() -> None:
+    root = _page(_appended("31岁在春晚一炮而红，观众都以为他隐退了"))
+    assert cut_appended_articles(root, "某网站首页") == 0
+    assert "隐退了" in root.text_content()
+
+
+def test_a_large_recommended_block_after_the_post_goes_but_a_body_opening_with_prose_stays() -> None:
+    post = f'<h1>一条短微博的标题文字</h1><div class="post"><p>{ARTICLE}</p></div>'
+    recommended = f'<div class="recommend-wrapper"><h2><a href="/x">推荐文章的标题</a></h2><p>{SECOND * 3}</p></div>'
+    root = _page(post + recommended)
+    assert cut_appended_articles(root, "一条短微博的标题文字") == 1
+    assert "家喻户晓" not in root.text_content() and "深度求索公司" in root.text_content()
+    # The article body itself in a block whose name says 'related' opens with prose: it stays.
+    root = _page(f'<h1>一条短微博的标题文字</h1><p>{ARTICLE}</p><div class="related-body"><p>{SECOND}</p></div>')
+    assert cut_appended_articles(root, "一条短微博的标题文字") == 0
+
+
+def test_a_page_printing_its_headline_last_with_a_button_label_drops_it() -> None:
+    assert drop_repeated_title(f"{ARTICLE}\n美官员否认直升机事故存在谋杀行为播报文章", "美官员否认直升机事故存在谋杀行为") == ARTICLE
+    closing = f"{ARTICLE}\n美官员否认直升机事故存在谋杀行为，这是调查人员给出的最终结论与说明。"
+    assert drop_repeated_title(closing, "美官员否认直升机事故存在谋杀行为") == closing
+
+
+def test_encyclopedia_apparatus_is_furniture() -> None:
+    body = (f'<h2>历史<span class="mw-editsection">[编辑]</span></h2><p>{ARTICLE}</p>'
+            '<table class="infobox"><tr><td>中文名</td><td>雄安新区</td></tr></table>'
+            '<div class="basicInfo_x"><dl><dt>核准面积</dt><dd>952公顷</dd></dl></div>'
+            '<ol class="references"><li>新华网. 2023-12-06</li></ol>')
+    root = _page(body)
+    clean_page(root)
+    text = root.text_content()
+    assert "深度求索公司" in text and "历史" in text
+    for apparatus in ("[编辑]", "中文名", "核准面积", "新华网"):
+        assert apparatus not in text
+
+
+def test_a_publication_time_set_by_script_dates_a_page_whose_dateline_is_empty() -> None:
+    from presswatch.extract.html.meta import script_date
+
+    root = _page('<em id="publish_time"></em><script>var nickname = "x";\nvar ct = "1659274471";</script>'
+                 '<script src="/x.js"></script>')
+    assert script_date(root) == "2022-07-31T21:34:31+08:00"
+    assert script_date(_page("<script>var publish_time = '2024-05-20 13:09';</script>")) == "2024-05-20 13:09"
+    assert script_date(_page("<script>var ct = 'abc';</script>")) is None
+    # A printed dateline comes first: the script time is only the fallback.
+    assert find_date([], "发布时间：2024-05-19 08:00", None, NOW.replace(year=2026), True, "2022-07-31")[0] == "2024-05-19T08:00:00"
+    assert find_date([], "", None, NOW.replace(year=2026), True, "2022-07-31T21:34:31+08:00")[1] == "script"
+
+
+def test_a_section_heading_in_the_headline_markup_followed_by_a_date_stays() -> None:
+    body = (f'<div class="article"><h1 class="t">美官员否认直升机事故存在谋杀行为</h1><p>{ARTICLE}</p>'
+            f'<h1 class="t">第二部分：事故调查的进展</h1><p>2024年5月21日，{SECOND}</p></div>')
+    root = _page(body)
+    assert cut_appended_articles(root, "美官员否认直升机事故存在谋杀行为") == 0
+    assert "家喻户晓" in root.text_content()

@@ -204,3 +204,19 @@ def test_the_author_a_blog_links_to_most_is_its_poster() -> None:
 def test_a_page_linking_to_several_authors_alike_names_none() -> None:
     page = lxml.html.fromstring("<div><a href='/author/jane/'>Jane Doe</a><a href='/author/bob/'>Bob Roe</a></div>")
     assert author_link(page) is None
+
+
+def test_midnight_to_the_second_is_a_day_without_a_time_so_another_source_can_give_the_time() -> None:
+    midnight = parse_date("2018/09/16 00:00")
+    assert midnight is not None and not midnight.has_time and midnight.date_key == "2018-09-16"
+    late = parse_date("2018-09-16 00:00:07")
+    assert late is not None and late.has_time
+    html = (
+        "<html><head><meta property='article:published_time' content='2018-09-16T15:31:57+08:00'></head>"
+        "<body><article><time datetime='2018/09/16 00:00'>2018年09月16日 15:31</time><p>"
+        + "北市士林區一處民宅今天下午發生火警，消防局據報派出人車趕往現場搶救，火勢在半小時內撲滅，沒有人員受傷。" * 3
+        + "</p></article></body></html>"
+    )
+    result = extract_document(RawDocument(source="midnight.html", data=html.encode()))
+    assert isinstance(result, Article)
+    assert result.published_at == "2018-09-16T15:31:57+08:00"

@@ -45,7 +45,7 @@ from presswatch.extract.plaintext import (
 )
 from presswatch.records import Article, RawDocument, Rejection
 
-EXTRACTOR_VERSION = "1.2.0"
+EXTRACTOR_VERSION = "1.4.0"  # 1.4: appended-article cut, encyclopedia apparatus, script dates (issue 17)
 DESK_TAIL = 40  # characters at the end of the last paragraph read for a run-in 编辑/来源 credit
 MIN_BODY_CHARS = 30  # fewer non-space characters than this is a stub or a page without an article
 CHINESE_LANGUAGES = {"zh"}
@@ -147,10 +147,14 @@ def _extract(raw: RawDocument, decoded: Decoded, now: datetime, observed: dict[s
         source = ex.provenance or {}
         fields.offer("title", ex.title, source.get("title", "html"))
         fields.offer("url", ex.url, source.get("url", "html"))
-        fields.offer("authors", ex.hints.authors, "html-address")
         html_authors = (ex.authors, source.get("authors", "html"))
+        html_date = [(ex.date or "", source.get("date", "html"))]
+        time_dates = [(d, "html-time") for d in ex.hints.dates]
+        if not ex.chinese_page:  # trafilatura's own author and date first (presswatch.extract.html.wrapped)
+            fields.offer("authors", *html_authors)
+        fields.offer("authors", ex.hints.authors, "html-address")
         fields.offer("declared_language", ex.language, source.get("language", "html"))
-        dates += [(d, "html-time") for d in ex.hints.dates] + [(ex.date or "", source.get("date", "html"))]
+        dates += time_dates + html_date if ex.chinese_page else html_date + time_dates
         page_attributions = ex.hints.attributions
         page_lines, author_link = ex.hints.attribution_lines, ex.hints.author_link
         portal_rules = ex.chinese_page

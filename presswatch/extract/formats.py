@@ -7,6 +7,7 @@ Pure functions: no I/O, no Prefect, no DuckDB.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
 
 import yaml
@@ -50,8 +51,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 
 def _html_dominates(text: str) -> bool:
-    tags = _HTML_TAG.findall(text)
-    if len(tags) < _MIN_TAGS:
+    if sum(1 for _ in islice(_HTML_TAG.finditer(text), _MIN_TAGS)) < _MIN_TAGS:  # stops at the third tag
         return False
     total = tagged = 0
     for line in text.splitlines():

@@ -12,7 +12,7 @@ from typing import Any
 
 from presswatch import dates
 from presswatch.text import HAN as _HAN
-from presswatch.text import t2s_changed_chars
+from presswatch.text import HAN_CLASS, t2s_changed_chars
 
 # Chinese-language outlets print local time without a zone; mainland China, Hong Kong and Taiwan are UTC+8.
 CHINA_OFFSET = timezone(timedelta(hours=8))
@@ -21,6 +21,13 @@ MIN_YEAR = 1990
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
+# Runs rather than single characters: counting by run lengths makes a match object per run, not per letter.
+_HAN_RUN, _KANA_RUN, _HANGUL_RUN = (re.compile(f"[{c}]+") for c in (HAN_CLASS, "\u3040-\u30ff", "\uac00-\ud7af"))
+
+
+def count_chars(runs: re.Pattern[str], text: str) -> int:
+    """Characters of `text` in the class that `runs` (a '[...]+' pattern) matches."""
+    return sum(map(len, runs.findall(text)))
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _ENGLISH_FUNCTION_WORDS = frozenset(
     ("the", "of", "and", "to", "in", "is", "that", "for", "it", "on", "with", "as", "was", "by", "are", "be",
@@ -69,7 +76,10 @@ def _build(groups: dict[str, str | None]) -> ParsedDate | None:
             digits = zone[1:].replace(":", "")
             offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
             value = value.replace(tzinfo=timezone(sign * offset))
-    return ParsedDate(value, groups.get("H") is not None)
+    # Midnight to the second is how templates print a day they know no time for ('2018/09/16 00:00'
+    # beside '15:31' in the text): a day, so another source's time of that day can complete it.
+    has_time = groups.get("H") is not None and (hour, minute, second) != (0, 0, 0)
+    return ParsedDate(value, has_time)
 
 
 def parse_date(text: str | None) -> ParsedDate | None:
@@ -226,7 +236,7 @@ def platform_link(block: str, labels: set[str]) -> tuple[str, str] | None:
 def detect_language(text: str) -> str | None:
     """zh/ja/ko by character share; en by English function words; None when the text does not tell."""
     sample = text[:5000]
-    han, kana, hangul = len(_HAN.findall(sample)), len(_KANA.findall(sample)), len(_HANGUL.findall(sample))
+    han, kana, hangul = (count_chars(r, sample) for r in (_HAN_RUN, _KANA_RUN, _HANGUL_RUN))
     words = _LATIN_WORD.findall(sample)
     latin = sum(len(w) for w in words)
     letters = han + kana + hangul + latin

@@ -54,10 +54,13 @@ _HANDLE = re.compile(r"^[\u4e00-\u9fff]{1,4}[&＆][\u4e00-\u9fff]{1,4}$")  # a f
 
 
 def find_authors(
-    header: str, text: str, meta_author: str | None, sitename: str | None = None
+    header: str, text: str, meta_author: str | None, sitename: str | None = None,
+    link: list[str] | None = None,
 ) -> tuple[list[str] | None, str]:
     """Byline near the headline (作者：/记者/文/By), else the author metadata (unless it names the
-    site), else a byline closing the article ('本报记者 张三', '（张三 北京报道）')."""
+    site), else the one author the page marks up as such (`link`: rel="author", /author/ links), else a
+    byline closing the article ('本报记者 张三', '（张三 北京报道）'). A closing bracket naming the site
+    ('(中時 )' on a 中時電子報 page) credits the desk, not a person."""
     found_names: list[str] = []
     end = -1
     for found in _BYLINE.finditer(header):
@@ -71,10 +74,13 @@ def find_authors(
         return found_names, "byline"
     if meta_author and (names := [n for n in _names(meta_author) if n != sitename]):
         return names, "meta"
+    if link:
+        return link, "author-link"
     for line in reversed(text.rsplit("\n", 3)[-3:]):
         line = line.strip(" |\u3000□■")
         match = _CLOSING_BYLINE.search(line) or _BYLINE.search(line)
-        if match and (names := _names(match.group("zh") or match.groupdict().get("en"))):
+        names = _names(match.group("zh") or match.groupdict().get("en")) if match else []
+        if names := [n for n in names if not (sitename and sitename.startswith(n))]:
             return names, "closing-byline"
     return None, ""
 

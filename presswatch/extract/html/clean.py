@@ -22,7 +22,11 @@ from presswatch.extract.furniture import MAX_ATTRIBUTION_LINE, opens_like_attrib
 _FURNITURE_WORDS = ("related", "relate-", "relate_", "recommend", "share", "comment", "footer", "copyright",
                     "breadcrumb", "crumbs", "sidebar", "side-bar", "side_bar", "hotnews", "hot-news", "hot_news",
                     "ranklist", "rank-list", "rank_list", "toolbar", "downloadapp", "download-app",
-                    "download_app", "qrcode", "weixincode", "weixin-code", "weixin_code")
+                    "download_app", "qrcode", "weixincode", "weixin-code", "weixin_code",
+                    # encyclopedia apparatus (MediaWiki, Baidu Baike): fact boxes, navigation boxes,
+                    # reference lists, '[编辑]' links, the contents box
+                    "infobox", "navbox", "basicinfo", "basic-info", "reflist", "reference", "editsection",
+                    "catalog")
 _FURNITURE_NAME = re.compile("|".join(map(re.escape, _FURNITURE_WORDS)), re.I)
 _STRUCTURAL = frozenset({"html", "body", "head", "article", "main"})
 # Inline-ish blocks: a paragraph that is one link, or a linked phrase, is part of the text around it.
@@ -290,8 +294,13 @@ def cut_closing_notices(text: str) -> str:
 
 
 def drop_repeated_title(text: str, title: str | None) -> str:
-    """The headline is metadata: drop it when the text opens with it."""
+    """The headline is metadata: drop it when the text opens with it, or closes with it followed by at
+    most a quarter as much again (a button label printed inside the headline element: '播报文章')."""
     first, _, rest = text.partition("\n")
-    if title and rest and normal_form(first) == normal_form(title):
+    norm = normal_form(title or "")
+    if norm and rest and normal_form(first) == norm:
         return rest
+    head, _, last = text.rpartition("\n")
+    if len(norm) >= 6 and head and (line := normal_form(last)).startswith(norm) and len(line) <= 1.25 * len(norm):
+        return head
     return text

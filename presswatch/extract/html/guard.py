@@ -1,17 +1,12 @@
-"""Never less than the trafilatura presswatch wraps, on pages the Chinese-portal rules were not made for.
+"""Which rules a page gets, and trafilatura's own byline search for pages that are not Chinese.
 
 The furniture rules (class names such as "comment" or "share", promotion words, tail cuts) were made
 for Chinese portals. On other pages - forum threads, live tickers whose entries carry "share" or
-"comment" class names, blogs - they can leave a fragment where trafilatura keeps the article: on a held-back
+"comment" class names, blogs - they left fragments where trafilatura keeps the article: on a held-back
 European suite presswatch kept 162 of the 1,923 characters trafilatura kept (a sports page), 190 of
-9,225 (a live-sport page), 373 of 13,391 (a forum thread). So on a page that is not Chinese:
-- `fragment_guard`: when the text is under FRAGMENT_OF_PAGE of the page's visible text, plain
-  trafilatura (comments off, tables on, no fallback pass) runs on the page, and its text wins when ours
-  is under GUARD_SHARE of it (texts of FRAGMENT_MAX_CHARS or more are not checked). On the English
-  dev set our text is never under 0.61 of that reference where the guard looks (and is right there),
-  so the guard changes none of its 61 pages; it runs on 1 of them, which is what it costs.
-- `trafilatura_author`: trafilatura's own byline XPaths when no byline or author metadata named anyone.
-The callers also switch off the class-name furniture rule and the line rules for such pages.
+9,225 (a live-sport page), 373 of 13,391 (a forum thread). So `is_chinese_page` decides, and pages
+that are not Chinese take presswatch.extract.html.wrapped (trafilatura's text unless measured better).
+- `trafilatura_author`: trafilatura's own byline XPaths, for pages that are not Chinese.
 """
 
 from __future__ import annotations
@@ -19,57 +14,42 @@ from __future__ import annotations
 import logging
 import re
 
-import trafilatura
 from lxml.html import HtmlElement
+from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import extract_metainfo
-from trafilatura.utils import load_html
-from trafilatura.xpaths import AUTHOR_XPATHS
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
-from presswatch.extract.html.clean import strip_noise, text_size
+from presswatch.extract.metadata import count_chars
 
 LOG = logging.getLogger(__name__)
 
-FRAGMENT_OF_PAGE = 0.1  # a text under this share of the page's visible text may be a fragment ...
-GUARD_SHARE = 0.5  # ... and is one when under this share of plain trafilatura's text
-FRAGMENT_MAX_CHARS = 1000  # the fragments seen were 162-373 characters; 1,000 is an article on its own
 CHINESE_PAGE = 0.3  # Han share of the page's letters from which the Chinese-portal rules apply
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # runs: see metadata.count_chars
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]+")
+_LETTER = re.compile(r"[^\W\d_]+")
+KANA_SHARE = 0.2  # kana (or hangul) at this share of the Han characters: Japanese (Korean) text, not Chinese
 PAGE_SAMPLE = 5000  # characters of the page's visible text that decide (navigation first, then the article)
 
 
 def is_chinese_page(page: str) -> bool:
-    """Most letters of the page's visible text are Han (kana and hangul pages are not Chinese)."""
+    """Most letters of the page's visible text are Han, and kana and hangul are rare: Japanese writes
+    a third or more of its text in kana (a Japanese fable page of the readability set: 2.1 kana per Han
+    character), Chinese pages carry a stray 'の' in a brand name at most."""
     sample = page[:PAGE_SAMPLE]
-    letters = sum(1 for ch in sample if ch.isalpha())  # Han characters are letters too
-    return bool(letters) and len(_HAN.findall(sample)) >= CHINESE_PAGE * letters
-
-
-def fragment_guard(text: str, html: str, page_chars: int, chinese: bool) -> str | None:
-    """Plain trafilatura's text of a page that is not Chinese when `text` is small next to the page
-    (the caller keeps that text when `text` is under GUARD_SHARE of it); None when no check is due."""
-    if chinese or text_size(text) >= min(FRAGMENT_OF_PAGE * page_chars, FRAGMENT_MAX_CHARS):
-        return None
-    return plain_trafilatura_text(html)
-
-
-def plain_trafilatura_text(html: str) -> str:
-    """trafilatura as it is used on its own (comments off, tables on), on the page without scripts."""
-    tree = load_html(html)
-    if tree is None:
-        return ""
-    strip_noise(tree)
-    # Without trafilatura's fallback pass (fast): three times cheaper, and readability, its fallback,
-    # has already had its say in main_text.
-    doc = trafilatura.bare_extraction(tree, fast=True, include_comments=False)
-    return str(getattr(doc, "text", "") or "") if doc is not None else ""
+    letters = count_chars(_LETTER, sample)  # Han characters, kana and hangul are letters too
+    han = count_chars(_HAN, sample)
+    if not letters or han < CHINESE_PAGE * letters:
+        return False
+    return count_chars(_KANA_HANGUL, sample) < KANA_SHARE * han
 
 
 def trafilatura_author(tree: HtmlElement) -> list[str] | None:
-    """trafilatura's byline search (its author XPaths). On the cleaned tree: furniture removal has
-    already dropped the comment, related and share blocks trafilatura prunes on a copy of the page
-    first (that copy cost a third of an extraction)."""
+    """trafilatura's byline search, as trafilatura runs it: its author XPaths after pruning the
+    comment, related and share blocks it discards for authors. The pruning is done in place (trafilatura
+    prunes a copy, a third of an extraction): call it last, when the tree is no longer needed."""
     try:
+        prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS)
         found = extract_metainfo(tree, AUTHOR_XPATHS, len_limit=120)
         found = normalize_authors(None, found) if found else None
     except Exception as err:  # a byline guess is not worth losing the page over

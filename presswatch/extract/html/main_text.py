@@ -1,22 +1,25 @@
 """Main text and metadata from one decoded HTML page.
 
-trafilatura (fast, precision mode) runs on a tree cleaned of portal furniture (presswatch.extract.html.clean);
-readability runs on the same tree as a second opinion. Each fails in its own way: trafilatura keeps
-layout-table rows and boilerplate blocks around the article, readability drops lists and embeds
-inside it and sometimes picks the wrong block. So the trafilatura text is kept minus its leading and
-trailing paragraphs that readability does not have, and readability's text replaces it only when
-trafilatura found less than half as much. The second opinion comes first from trafilatura's fast
-readability fork; when it would cut or replace much, readability-lxml (better at picking the block,
-three times slower) decides. GNE (text density, made for Chinese portals) is the last resort when
-all come back empty. Metadata (presswatch.extract.html.meta) is read from the page before it is cleaned; dates,
-bylines and attribution lines are then weighed by where they sit relative to the article found.
+Chinese pages (presswatch.extract.html.guard.is_chinese_page): an appended second article is cut first
+(presswatch.extract.html.appended), then trafilatura (fast, precision mode) runs on a
+tree cleaned of portal furniture (presswatch.extract.html.clean); readability runs on the same tree as a
+second opinion. Each fails in its own way: trafilatura keeps layout-table rows and boilerplate blocks
+around the article, readability drops lists and embeds inside it and sometimes picks the wrong block.
+So the trafilatura text is kept minus its leading and trailing paragraphs that readability does not
+have, and readability's text replaces it only when trafilatura found less than half as much. The
+second opinion comes first from trafilatura's fast readability fork; when it would cut or replace
+much, readability-lxml (better at picking the block, three times slower) decides. GNE (text density,
+made for Chinese portals) is the last resort when all come back empty.
 
-Measured on the dev sets (bench/extraction.py, document path): F1 0.965 / 0.936 / 0.981 on cwced,
-magic-html and article-benchmark against 0.757 / 0.904 / 0.952 for plain trafilatura.extract().
+Every other page gets trafilatura's own text, changed only where measured better
+(presswatch.extract.html.wrapped): no furniture cleaning, no precision mode, authors and dates as
+trafilatura finds them first. Metadata (presswatch.extract.html.meta) is read from the page before it
+is cleaned; dates, bylines and attribution lines are then weighed by where they sit relative to the
+article found.
 
-Pages that are not Chinese get trafilatura's own behaviour where the portal rules would take text
-away (presswatch.extract.html.guard): no furniture removal by class name, the document-level line rules
-reduced to attribution lines, and a guard against ending with a fragment of plain trafilatura's text.
+Measured on the dev sets (bench/extraction.py, document path, against trafilatura.extract with comments
+off): F1 0.965 / 0.980 on cwced and magic-html (plain 0.762 / 0.910), 0.976 on article-benchmark
+(0.962), 0.926 on the readability-pages set (0.913).
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ from lxml import etree
 from lxml.html import HtmlElement
 from readability import Document
 from trafilatura.readability_lxml import Document as ForkDocument
-from trafilatura.utils import HTML_PARSER, load_html
+from trafilatura.utils import HTML_PARSER
 
+from presswatch.extract.html.appended import cut_appended_articles
 from presswatch.extract.html.authors import find_authors
 from presswatch.extract.html.clean import (
     clean_page,
@@ -46,12 +50,7 @@ from presswatch.extract.html.clean import (
     strip_noise,
     text_size,
 )
-from presswatch.extract.html.guard import (
-    GUARD_SHARE,
-    fragment_guard,
-    is_chinese_page,
-    trafilatura_author,
-)
+from presswatch.extract.html.guard import is_chinese_page
 from presswatch.extract.html.meta import (
     PageHints,
     article_zone,
@@ -61,15 +60,15 @@ from presswatch.extract.html.meta import (
     page_hints,
     page_metadata,
 )
+from presswatch.extract.html.parse import lenient_parse, load_tree
+from presswatch.extract.html.wrapped import is_shared, page_authors, wrapped_text
 
 LOG = logging.getLogger(__name__)
 
 MIN_CHARS = 40  # non-space characters below which a candidate found no article
 SHORTER_THAN_OTHER = 0.5  # trafilatura text below this share of readability's: it missed the article
 KEEP_AFTER_TRIM = 0.3  # a trim leaving less than this share of the text is the other candidate's mistake
-SUPPORTED = 0.5  # share of a paragraph's pieces found in the other candidate for it to count as shared
 BIG_CHANGE = 0.15  # trims or length gaps beyond this share of trafilatura's text are double-checked
-PIECE = 8  # characters per piece (punctuation and spaces removed) in that comparison
 
 
 @dataclass
@@ -86,7 +85,6 @@ class HtmlExtraction:
     hints: PageHints = field(default_factory=PageHints)  # <address>, <time>, attribution lines near the article
     page_chars: int = 0  # non-space characters of the page's visible text
     chinese_page: bool = False  # most of the page's letters are Han: the Chinese-portal rules apply
-    reference: str | None = None  # plain trafilatura's text, when the fragment guard needed it
 
 
 def extract_html(html: str, url: str | None = None, now: datetime | None = None) -> HtmlExtraction:
@@ -100,25 +98,25 @@ def extract_html(html: str, url: str | None = None, now: datetime | None = None)
     strip_noise(tree)
     page, blocks = page_text(tree)  # before furniture removal, which drops datelines and credits
     chinese = is_chinese_page(page)
-    clean_page(tree, by_name=chinese)
-    text, method = main_text(tree, html, precise=chinese)
+    if chinese:
+        cut_appended_articles(tree, meta.title)
+        clean_page(tree)
+        text, method = main_text(tree, html)
+    else:  # trafilatura's own answer unless measured better (presswatch.extract.html.wrapped)
+        text, method = wrapped_text(tree, html, lambda: _quick_readability_text(tree), lambda: _readability_text(tree))
     text = cut_closing_notices(drop_repeated_title(text, meta.title))
     page_chars = text_size(page)
-    guarded = fragment_guard(text, html, page_chars, chinese)
-    if guarded is not None:
-        reference = drop_repeated_title(guarded, meta.title)
-        if text_size(text) < GUARD_SHARE * text_size(reference):
-            text, method = reference, "trafilatura-guard"
     header = header_text(page, meta.title, text)
     hints.attributions, hints.attribution_lines = near_attributions(blocks, article_zone(page, text))
-    date, date_source = find_date(meta.meta_dates, header, meta.htmldate, now, chinese)
-    authors, author_source = find_authors(header, text, meta.meta_author, meta.sitename)
-    if authors is None and not chinese and (byline := trafilatura_author(tree)):
-        authors, author_source = byline, "trafilatura-author"
+    date, date_source = find_date(meta.meta_dates, header, meta.htmldate, now, chinese, meta.script_date)
+    if chinese:
+        authors, author_source = find_authors(header, text, meta.meta_author, meta.sitename, hints.author_link)
+    else:  # as trafilatura finds them first; prunes the tree, which is not needed any more
+        authors, author_source = page_authors(tree, header, text, meta.meta_author, meta.sitename)
     provenance = {**meta.provenance, "text": method, "date": date_source, "authors": author_source}
     return HtmlExtraction(
         text, meta.title, date, authors, meta.sitename, meta.url, meta.language,
-        {k: v for k, v in provenance.items() if v}, method, hints, page_chars, chinese, guarded,
+        {k: v for k, v in provenance.items() if v}, method, hints, page_chars, chinese,
     )
 
 
@@ -130,21 +128,13 @@ def naive_utc(now: datetime | None) -> datetime:
 
 def _parse(html: str) -> HtmlElement | None:
     # trafilatura rejects pages without <html> (crawl dumps, old CMS output): lxml repairs those.
-    tree = load_html(html)
+    tree = load_tree(html)
     return tree if tree is not None else lenient_parse(html)
 
 
 _BLOCK_TAGS = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "tr", "blockquote",
                          "pre", "section", "article", "table", "ul", "ol", "dd", "dt", "figcaption", "br"})
 _SKIPPED = frozenset({"script", "style", "noscript", "template"})
-
-
-def lenient_parse(html: str) -> HtmlElement | None:
-    """Parse what trafilatura refuses (a page without <html>, a crawl dump): lxml repairs it."""
-    try:
-        return lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None
 
 
 def element_text(root: HtmlElement | None) -> str:
@@ -174,10 +164,9 @@ def element_text(root: HtmlElement | None) -> str:
 # ---- main text -----------------------------------------------------------------------------------------
 
 def main_text(tree: HtmlElement, html: str, precise: bool = True) -> tuple[str, str]:
-    """The article text of a cleaned tree and the name of the candidate that gave it. `precise`:
-    trafilatura in its precision mode, for Chinese portals (F1 0.966 / 0.936 on cwced and magic-html
-    against 0.945 / 0.897 without it); other pages keep trafilatura's default balance (English F1 0.981,
-    recall 0.983, against 0.979 and 0.975 in precision mode)."""
+    """The article text of a cleaned Chinese page and the name of the candidate that gave it. `precise`:
+    trafilatura in its precision mode (F1 0.966 / 0.936 on cwced and magic-html against 0.945 / 0.897
+    without it)."""
     traf = split_table_rows(_trafilatura_text(tree, precise))
     quick = _quick_readability_text(tree)
     text, method = choose(traf, quick)
@@ -219,11 +208,7 @@ def unshared_edges(paragraphs: list[str], other: str) -> tuple[int, int]:
     other_norm = normal_form(other)
 
     def unshared(paragraph: str) -> bool:
-        text = normal_form(paragraph)
-        if len(text) < 2 * PIECE:
-            return not text or text not in other_norm
-        pieces = [text[i : i + PIECE] for i in range(0, len(text) - PIECE + 1, PIECE)]
-        return sum(1 for piece in pieces if piece in other_norm) < SUPPORTED * len(pieces)
+        return not is_shared(paragraph, other_norm)
 
     start, end = 0, len(paragraphs)
     while start < end and unshared(paragraphs[start]):
