@@ -29,6 +29,9 @@ BODY = [
         ("翻译：某某中文网", [("translator", "某某中文网")]),
         ("原标题：一场关于城市更新的讨论", [("original-title", "一场关于城市更新的讨论")]),
         ("By Jane Doe and John Roe", [("author", "Jane Doe"), ("author", "John Roe")]),
+        # Portals print the time after the source: the outlet is the name alone.
+        ("来源：人民日报2024-05-13 08:49", [("source", "人民日报")]),
+        ("來源：聯合報 2023年5月20日 15:31", [("source", "聯合報")]),
     ],
 )
 def test_attribution_lines_are_parsed_in_both_scripts(line: str, expected: list[tuple[str, str]]) -> None:

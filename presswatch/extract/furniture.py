@@ -115,8 +115,16 @@ def parse_attribution(line: str) -> list[tuple[str, str]] | None:
                 return None
             found.extend(pairs)
         else:
-            found.append((kind, value))
+            found.append((kind, _without_dateline(value) if kind == "source" else value))
     return found
+
+
+def _without_dateline(value: str) -> str:
+    """'人民日报2024-05-13 08:49' -> '人民日报': portals print the source and the time on one line."""
+    span = date_span(value)
+    if span is None or span[0] == 0:
+        return value
+    return value[: span[0]].strip(" \t\u3000-—|｜·") or value
 
 
 # ---- single-line rules ----------------------------------------------------------------------------------
