@@ -40,7 +40,13 @@ from presswatch.ingest.fetch import (
     TransientFetchError,
     fetch_with_retries,
 )
-from presswatch.ingest.robots import PROCESS_ROBOTS, RobotsCache, RobotsDisallowed, ensure_allowed
+from presswatch.ingest.robots import (
+    PROCESS_ROBOTS,
+    RobotsCache,
+    RobotsDisallowed,
+    RobotsUnavailable,
+    ensure_allowed,
+)
 from presswatch.ingest.sitemaps import expand_index, fresh_entries
 from presswatch.records import RawDocument, Rejection, sha256_hex
 from presswatch.settings import Settings
@@ -93,8 +99,10 @@ def fetch_entry(
     fallback = content_document(link, entry, {**hints, "page_error": failure.reason})
     if fallback is not None:
         return record("feed-content", doc_sha256=fallback.sha256, error=failure.reason), fallback
-    outcome = "retry" if isinstance(failure, TransientFetchError) else "failed"
-    outcome = "disallowed" if isinstance(failure, RobotsDisallowed) else outcome
+    if isinstance(failure, TransientFetchError | RobotsUnavailable):
+        outcome = "retry"  # the page, or the site's robots.txt, may answer at a later poll
+    else:
+        outcome = "disallowed" if isinstance(failure, RobotsDisallowed) else "failed"
     return record(outcome, error=failure.reason), None
 
 

@@ -100,6 +100,25 @@ def test_robots_txt_server_error_disallows_all_for_now(
     assert server.hits_for("/feed.xml") == []
 
 
+def test_a_page_whose_site_robots_txt_is_down_is_retried_at_the_next_poll(
+    server: LoopbackServer, fetcher: Fetcher, con: duckdb.DuckDBPyConnection
+) -> None:
+    with LoopbackServer() as pages:  # another origin: its own robots.txt, down at the first poll
+        pages.route("/robots.txt", Reply(503), Reply(404))
+        link = pages.route("/news/a.html", Reply(200, seed_articles()[0].page(), HTML))
+        server.route("/robots.txt", Reply(404))
+        url = server.route("/feed.xml", Reply(200, rss([Item("甲", link)]), RSS))
+        config = FeedConfig(url, "loop", min_interval_minutes=0.0)
+        first = poll(con, fetcher, config, RobotsCache())
+        assert first.documents == [] and pages.hits_for("/news/a.html") == []
+        assert con.execute("SELECT outcome, error FROM feed_entries").fetchall() == [
+            ("retry", "robots.txt: robots.txt unreachable (HTTP 503 Service Unavailable): disallow all")
+        ]
+        second = poll(con, fetcher, config, RobotsCache())
+        assert [d.url for d in second.documents] == [link]
+        assert con.execute("SELECT outcome FROM feed_entries").fetchall() == [("page",)]
+
+
 def test_cached_rules_expire(server: LoopbackServer, fetcher: Fetcher) -> None:
     server.route(
         "/robots.txt",

@@ -39,6 +39,7 @@ class RobotsRules:
 class Verdict:
     allowed: bool
     reason: str | None  # why not, for the entry's record: "robots.txt disallows ... for presswatch"
+    temporary: bool = False  # no rules could be read (5xx, unreachable): ask again later
 
 
 def origin_of(url: str) -> str:
@@ -103,7 +104,7 @@ class RobotsCache:
             return Verdict(True, None)
         token = agent.split("/")[0].split()[0] if agent.strip() else agent
         if rules.parser is None:
-            return Verdict(False, f"robots.txt: {rules.note}")
+            return Verdict(False, f"robots.txt: {rules.note}", temporary=True)
         return Verdict(False, f"robots.txt disallows {urlsplit(url).path or '/'} for {token}")
 
     def _ttl(self, rules: RobotsRules) -> float:
@@ -122,10 +123,16 @@ class RobotsDisallowed(PermanentFetchError):
     """robots.txt forbids this URL to our user agent: not fetched, and not retried."""
 
 
+class RobotsUnavailable(RobotsDisallowed):
+    """The site's robots.txt could not be read (5xx, unreachable): nothing of the site is fetched for now
+    (RFC 9309), and a page is tried again at a later poll rather than marked disallowed for good."""
+
+
 def ensure_allowed(fetcher: Fetcher, url: str, robots: RobotsCache | None) -> None:
     """Raise RobotsDisallowed when `robots` (None: no robots check) forbids `url`."""
     if robots is None:
         return
     verdict = robots.check(fetcher, url)
     if not verdict.allowed:
-        raise RobotsDisallowed(url, verdict.reason or "robots.txt disallows it")
+        refusal = RobotsUnavailable if verdict.temporary else RobotsDisallowed
+        raise refusal(url, verdict.reason or "robots.txt disallows it")
