@@ -178,8 +178,9 @@ def poll_once(
         bozo_reason=parsed.bozo_reason,
         kind=parsed.version,
     )
-    if not parsed.entries and parsed.bozo:
-        # An answer that is not a feed (an HTML error page, garbage) counts as a failure of the feed.
+    if not parsed.entries and parsed.bozo and not parsed.version:
+        # An answer that is not a feed (an HTML error page, garbage) counts as a failure of the feed; a feed
+        # with no items yet, even with a defect feedparser reports (a wrong charset), is a poll that worked.
         poll.status, poll.error = "failed", f"unreadable feed: {parsed.bozo_reason}"
         poll.etag, poll.last_modified = state.etag, state.last_modified
     by_link: dict[str, FeedEntry] = {}

@@ -343,6 +343,19 @@ def test_feed_failures_are_counted_until_it_recovers(
     assert health["last_error"].startswith("unreadable feed:") and health["polls"] == 3
 
 
+def test_a_feed_with_no_items_and_a_defect_is_a_poll_that_worked(
+    server: LoopbackServer, fetcher: Fetcher, con: duckdb.DuckDBPyConnection
+) -> None:
+    empty = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        b"<title>AI&nbsp;news</title><link>http://x.example/</link></channel></rss>"  # undefined entity
+    )
+    url = server.route("/feed.xml", Reply(200, empty, RSS))
+    result = poll(con, fetcher, FeedConfig(url, "loop"))
+    assert result.status == "ok" and result.bozo and result.entries_in_feed == 0
+    assert feedstore.load_feed_state(con, url).consecutive_failures == 0
+
+
 def test_feed_not_due_is_not_requested(
     server: LoopbackServer, fetcher: Fetcher, con: duckdb.DuckDBPyConnection
 ) -> None:
