@@ -44,8 +44,11 @@ def table(results: list[dict[str, Any]]) -> str:
         f" (×{_num(sum(r['ratios']['aggregates'].values()), 10)})")  # fmt: skip
     row(f"run after +{new} new articles, incremental (× full scan)",
         lambda r: f"{_num(r['daily']['total'])} s (×{_num(r['ratios']['daily']['total'], 10)})")  # fmt: skip
-    row(f"  of which analysing the {new} new", lambda r: f"{_num(sum(r['daily'][s] for s in summaries.STEPS))} s")
-    row("  of which aggregates + sync", lambda r: f"{_num(sum(r['daily'][a] for a in (*AGGREGATES, 'sync')))} s")
+    row(f"  of which analysing the {new} new (× plain jieba of them)", lambda r: "{} s (×{:.2f})".format(
+        _num(sum(r["daily"][s] for s in summaries.STEPS)),
+        sum(r["daily"][s] for s in summaries.STEPS) * r["baselines"]["daily"]["jieba_articles_per_s"] / r["landed"]))  # fmt: skip
+    row("  of which aggregates + sync", lambda r: f"{_num(sum(r['daily'][a] for a in (*AGGREGATES, 'sync')))} s"
+        f" (stories {_num(r['daily']['stories'])} s)")  # fmt: skip
     row("same run, every aggregate rebuilt (baseline)", lambda r: f"{_num(r['daily']['rebuild total'])} s")
     row("slowest README query (× full scan)", lambda r: "{} s (×{})".format(
         _num(max(v for k, v in r["reads"].items() if k.startswith("query"))),
@@ -59,7 +62,8 @@ def table(results: list[dict[str, Any]]) -> str:
         lambda r: f"{r['load_average_at_start'][0]:.1f} / {r['load_average'][0]:.1f}")  # fmt: skip
     row("warehouse size", lambda r: f"{r['db_bytes'] / 1e9:.2f} GB")
     workers = results[-1].get("workers", 2)
-    lines += ["", f"cold analysis on {workers} worker processes, its ratio to plain jieba.lcut of the same"
+    lines += ["", f"cold analysis on {workers} worker processes from {summaries.POOL_MIN_ARTICLES:,} pending articles"
+              " (fewer, and the run after new articles: in one process), its ratio to plain jieba.lcut of the same"
               " articles in ONE process, same run; ~ = extrapolated from a measured sample (see --cold-full-max)"]  # fmt: skip
     if any("prefect" in r for r in results):
         p = next(r["prefect"] for r in results if "prefect" in r)

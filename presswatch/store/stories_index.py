@@ -131,7 +131,56 @@ class _UnionFind:
 
 
 def _confirmed(sigs_a: np.ndarray, sigs_b: np.ndarray) -> np.ndarray:
-    return (sigs_a == sigs_b).mean(axis=1) >= THRESHOLD if len(sigs_a) else np.zeros(0, dtype=bool)
+    # Counted, not averaged: mean() would convert (pairs x 128) booleans to floats first.
+    return np.count_nonzero(sigs_a == sigs_b, axis=1) >= THRESHOLD * NUM_PERM
+
+
+# Candidate pairs of the new articles: one row per shared band, as one int64 (new << 32 | other) so that
+# numpy, not a SQL DISTINCT over millions of rows, removes the repeats.
+_PAIRS = """
+SELECT n.member_no::BIGINT * 4294967296 + b.member_no AS code FROM story_bands n
+JOIN story_bands b ON b.band = n.band AND b.bucket = n.bucket AND b.member_no <> n.member_no
+WHERE n.member_no IN (SELECT unnest(?))
+"""
+_SIGNATURES = """
+SELECT m.member_no, s.signature FROM summary_members m JOIN article_signatures s USING (article_id)
+WHERE m.member_no IN (SELECT unnest(?)) ORDER BY m.member_no
+"""
+_OTHERS_CHUNK = 100_000  # candidates' signatures held at once (51 MB): memory bounded however many
+_PAIRS_CHUNK = 50_000  # bounds the (pairs x 128) comparison
+
+
+def _linked_pairs(
+    con: duckdb.DuckDBPyConnection, new_keys: np.ndarray, new_sigs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(new member_no, other member_no) of the pairs that share a band with a new article and reach the
+    threshold, and how many candidates were compared. `new_sigs` row i is member new_keys[i]'s."""
+    if not len(new_keys):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), 0
+    codes = np.sort(con.execute(_PAIRS, [new_keys.tolist()]).fetchnumpy()["code"].astype(np.int64))
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if codes.size else codes  # np.unique hashes: 10x slower
+    if not codes.size:
+        return codes, codes, 0
+    new_nos, other_nos = codes >> 32, codes & 0xFFFFFFFF
+    order = np.argsort(new_keys)
+    a = order[np.searchsorted(new_keys[order], new_nos)]
+    linked = np.zeros(len(codes), dtype=bool)
+    distinct = np.sort(other_nos)
+    distinct = distinct[np.r_[True, distinct[1:] != distinct[:-1]]]
+    for lo in range(0, len(distinct), _OTHERS_CHUNK):
+        chunk = distinct[lo : lo + _OTHERS_CHUNK]
+        found = con.execute(_SIGNATURES, [chunk.tolist()]).fetchnumpy()
+        keys = np.asarray(found["member_no"], dtype=np.int64)
+        sigs = np.frombuffer(b"".join(found["signature"].tolist()), dtype=np.uint32).reshape(len(keys), NUM_PERM)
+        mine = np.flatnonzero((other_nos >= chunk[0]) & (other_nos <= chunk[-1]))
+        b = np.minimum(np.searchsorted(keys, other_nos[mine]), max(len(keys) - 1, 0))
+        if len(keys) < len(chunk):  # a member without a signature (never expected): it links to nothing
+            present = keys[b] == other_nos[mine] if len(keys) else np.zeros(len(mine), dtype=bool)
+            mine, b = mine[present], b[present]
+        for s in range(0, len(mine), _PAIRS_CHUNK):
+            part = mine[s : s + _PAIRS_CHUNK]
+            linked[part] = _confirmed(new_sigs[a[part]], sigs[b[s : s + _PAIRS_CHUNK]])
+    return new_nos[linked], other_nos[linked], len(codes)
 
 
 def update_stories(con: duckdb.DuckDBPyConnection, p: Plan, now: datetime) -> dict[str, int]:
@@ -164,33 +213,19 @@ def update_stories(con: duckdb.DuckDBPyConnection, p: Plan, now: datetime) -> di
         for i, j in candidate_pairs(loose_sigs, BANDS, ROWS).tolist():
             if _confirmed(loose_sigs[[i]], loose_sigs[[j]])[0]:
                 uf.union("a:" + loose_rows[i]["article_id"], "a:" + loose_rows[j]["article_id"])
-        # Every current article sharing a bucket with a new one (new ones included), with its story.
-        found = con.execute(
-            "WITH mine AS (SELECT band, bucket, member_no FROM story_bands WHERE member_no IN (SELECT unnest(?)))"
-            " SELECT DISTINCT n.member_no AS new_no, b.member_no AS other_no FROM mine n"
-            " JOIN story_bands b ON b.band = n.band AND b.bucket = n.bucket AND b.member_no <> n.member_no"
-            " ORDER BY ALL",
-            [[r["member_no"] for r in new_rows]],
-        ).fetchnumpy()
-        new_nos, other_nos = found["new_no"].astype(np.int64), found["other_no"].astype(np.int64)
-        other_rows = _rows(
-            con,
-            "SELECT m.member_no, m.article_id, s.signature, sm.story_id FROM summary_members m"
-            " JOIN article_signatures s USING (article_id) LEFT JOIN story_members sm USING (article_id)"
-            " WHERE m.member_no IN (SELECT DISTINCT unnest(?)) ORDER BY m.member_no", [other_nos.tolist()],
-        )  # fmt: skip
-        other_sigs, other_keys = _sig_matrix(other_rows), np.array([r["member_no"] for r in other_rows], dtype=np.int64)
+        # Every current article sharing a bucket with a new one (new ones included) and similar enough.
         new_keys = np.array([r["member_no"] for r in new_rows], dtype=np.int64)
-        new_order = np.argsort(new_keys)
-        a = new_order[np.searchsorted(new_keys[new_order], new_nos)] if len(new_nos) else new_nos
-        b = np.searchsorted(other_keys, other_nos)
-        linked = np.zeros(len(a), dtype=bool)
-        for lo in range(0, len(a), 50_000):  # bounds the (pairs x 128) comparison
-            linked[lo : lo + 50_000] = _confirmed(new_sigs[a[lo : lo + 50_000]], other_sigs[b[lo : lo + 50_000]])
-        new_set, loose_set = set(new_keys.tolist()), set(loose)
-        for i, j in zip(a[linked].tolist(), b[linked].tolist(), strict=True):
-            new, other = new_rows[i], other_rows[j]
-            if other["member_no"] in new_set or other["article_id"] in loose_set or other["story_id"] is None:
+        new_linked, other_linked, candidates = _linked_pairs(con, new_keys, new_sigs)
+        linked_rows = {r["member_no"]: r for r in _rows(
+            con, "SELECT m.member_no, m.article_id, sm.story_id FROM summary_members m"
+            " LEFT JOIN story_members sm USING (article_id) WHERE m.member_no IN (SELECT unnest(?))",
+            [sorted(set(other_linked.tolist()))],
+        )}  # fmt: skip
+        new_by_no = {r["member_no"]: r for r in new_rows}
+        loose_set = set(loose)
+        for i, j in zip(new_linked.tolist(), other_linked.tolist(), strict=True):
+            new, other = new_by_no[i], linked_rows[j]
+            if j in new_by_no or other["article_id"] in loose_set or other["story_id"] is None:
                 uf.union("a:" + new["article_id"], "a:" + other["article_id"])
             else:
                 uf.union("a:" + new["article_id"], "s:" + other["story_id"])
@@ -226,4 +261,4 @@ def update_stories(con: duckdb.DuckDBPyConnection, p: Plan, now: datetime) -> di
         moved = [a.article_id for a in assignments if old_story.get(a.article_id, a.story_id) != a.story_id]
         log_story_changes(con, moved)
         mark_applied(con, p, now)
-    return {"articles": len(added), "candidates": len(a), "linked": int(linked.sum()), "removed": len(gone)} | _counts(con)
+    return {"articles": len(added), "candidates": candidates, "linked": len(new_linked), "removed": len(gone)} | _counts(con)

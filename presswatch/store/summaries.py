@@ -132,6 +132,8 @@ def analyse_pending(
     with warehouse.connection(db_path, timeout_s=timeout_s) as con:
         reset = sync_fingerprint(con, step, summaries.fingerprint(step, config), now)
         ids = pending_ids(con, step)
+    if len(ids) < summaries.POOL_MIN_ARTICLES:
+        workers = 1  # a run's new articles: cheaper here than starting worker processes
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
         with warehouse.connection(db_path, timeout_s=timeout_s) as con:

@@ -4,7 +4,8 @@ Each analysis step reads articles (dicts with article_id, title, text, outlet) a
 table, as a column dict ready for a DataFrame. Every step has a fingerprint of its rules (the config file
 it reads and the source of the modules that compute it): an article is analysed once per fingerprint,
 and a changed watchlist or extractor re-analyses everything once. Large batches are spread over a
-process pool: the analyses are pure Python (jieba, regexes) and hold the GIL.
+process pool: the analyses are Python and regexes around rjieba (Rust) and hold the GIL; small batches
+(a run's new articles) stay in the calling process, see POOL_MIN_ARTICLES.
 
 Plain functions: no Prefect, no DuckDB.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,10 +25,11 @@ from typing import Any
 import numpy as np
 
 from presswatch.settings import SEEDS_DIR, Settings
-from presswatch.summaries.searches import DEFAULT_SEARCHES, SavedSearch, load_searches, search_hits
+from presswatch.summaries.searches import DEFAULT_SEARCHES, SavedSearch, load_searches, matches
 from presswatch.summaries.stories import StoryAssignment, StoryInput, minhash_signature
 from presswatch.summaries.terms import article_terms
-from presswatch.summaries.watchlist import DEFAULT_WATCHLIST, Watchlist, load_watchlist, mentions_per_article
+from presswatch.summaries.watchlist import DEFAULT_WATCHLIST, Watchlist, _collapse, load_watchlist
+from presswatch.text import normalise_for_match
 from presswatch.workpool import get_pool
 from presswatch.workpool import (
     shutdown_pool as shutdown_pool,  # re-exported for callers that time cold starts
@@ -35,7 +38,11 @@ from presswatch.workpool import (
 STEPS = ("mentions", "terms", "figures", "signatures", "searches")
 TERMS_PER_ARTICLE = 30  # per-article top terms kept: full counters would be ~400 rows per article
 TOP_TERMS = 20  # terms kept per day and outlet
-MIN_ARTICLES_PER_WORKER = 50  # below this a process pool costs more (spawn + jieba load) than it saves
+# Below this many articles to analyse in a run, every step runs in the calling process: spawning workers
+# (interpreter, imports, dictionaries, ~3-10 s each on a busy machine) costs more than the second core saves
+# on a run's new articles (1,000 articles: ~10-20 s for all five steps in one process). A cold build or a
+# re-analysis after a rule change is far above it and uses every worker.
+POOL_MIN_ARTICLES = 5000
 
 # What each step's results depend on besides its config file: a change in these modules re-analyses.
 _STEP_MODULES = {
@@ -108,16 +115,48 @@ def _body(article: dict[str, Any]) -> str:
 Columns = dict[str, list[Any]]
 
 
+# normalise_for_match() of recent articles' bodies: the mentions step and the searches step read the same
+# form, and a run's new articles pass through both in this process. Bounded (a few thousand bodies), and
+# only a cache: the form is a pure function of the body.
+_MATCH_FORMS: dict[str, str] = {}
+_MATCH_FORMS_MAX = 3000
+
+
+def match_form(body: str) -> str:
+    form = _MATCH_FORMS.get(body)
+    if form is None:
+        form = normalise_for_match(body)
+        if len(_MATCH_FORMS) >= _MATCH_FORMS_MAX:
+            del _MATCH_FORMS[next(iter(_MATCH_FORMS))]  # the oldest: dicts keep insertion order
+        _MATCH_FORMS[body] = form
+    return form
+
+
+def count_mentions(watchlist: Watchlist, body: str) -> Counter[str]:
+    """Mentions per entity in a body: watchlist.find_mentions() counted, without the offsets it maps back
+    (normalise_for_match_with_offsets gives the same text as normalise_for_match, at twice the cost)."""
+    counts: Counter[str] = Counter()
+    if not body or not watchlist.entities:
+        return counts
+    for match in watchlist._pattern.finditer(match_form(body)):
+        hit = watchlist._lookup[_collapse(match.group())]
+        if hit is not None:
+            counts[hit[0]] += 1
+    return counts
+
+
 def mention_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
     watchlist = _watchlist(config.watchlist_path)
     types = {e.name: e.type for e in watchlist.entities}
-    rows = mentions_per_article(watchlist, articles)
-    return {
-        "article_id": [r[0] for r in rows],
-        "entity": [r[1] for r in rows],
-        "entity_type": [types.get(r[1], "org") for r in rows],
-        "mentions": [r[2] for r in rows],
-    }
+    out: Columns = {"article_id": [], "entity": [], "entity_type": [], "mentions": []}
+    for article in articles:
+        counts = count_mentions(watchlist, _body(article))
+        for entity, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            out["article_id"].append(article["article_id"])
+            out["entity"].append(entity)
+            out["entity_type"].append(types.get(entity, "org"))
+            out["mentions"].append(n)
+    return out
 
 
 def term_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
@@ -158,8 +197,16 @@ def signature_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -
 
 
 def search_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
-    hits = search_hits(_searches(config.searches_path), articles)
-    return {"search": [h[0] for h in hits], "article_id": [h[1] for h in hits]}
+    """searches.search_hits(), on the bodies' match forms shared with the mentions step."""
+    searches = _searches(config.searches_path)
+    out: Columns = {"search": [], "article_id": []}
+    for article in articles:
+        text = match_form(_body(article))
+        for search in searches:
+            if matches(search.ast, text):
+                out["search"].append(search.name)
+                out["article_id"].append(article["article_id"])
+    return out
 
 
 ANALYSES: dict[str, Callable[[Sequence[dict[str, Any]], AnalysisConfig], Columns]] = {
@@ -186,8 +233,8 @@ def _merge(parts: Iterable[Columns]) -> Columns:
 def analyse_many(
     step: str, articles: Sequence[dict[str, Any]], config: AnalysisConfig, workers: int
 ) -> Columns:
-    """analyse() over a batch, across `workers` processes when the batch is big enough to pay for them."""
-    if workers <= 1 or len(articles) < MIN_ARTICLES_PER_WORKER * 2:
+    """analyse() over a batch, across `workers` processes (in this one when workers <= 1)."""
+    if workers <= 1 or len(articles) < 2 * workers:
         return analyse(step, articles, config)
     size = math.ceil(len(articles) / (workers * 4))
     slices = [list(articles[i : i + size]) for i in range(0, len(articles), size)]

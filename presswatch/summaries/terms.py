@@ -122,14 +122,20 @@ def _term_of(watchlist: Watchlist) -> Callable[[str], str | None]:
 
 
 def article_terms(text: str, watchlist: Watchlist | None = None) -> Counter[str]:
-    """How often each term occurs in one article's text (pass title + text to count the headline)."""
+    """How often each term occurs in one article's text (pass title + text to count the headline).
+
+    The same counts as counting term_key() over segment(text), computed per distinct token: an article's
+    ~1,700 tokens are ~500 distinct ones, and a Python loop over every token cost more than the cut."""
     watchlist = watchlist if watchlist is not None else default_watchlist()
+    tokenizer, _ = _prepared(watchlist)
     term_of = _term_of(watchlist)
     counts: Counter[str] = Counter()
-    for token, n in Counter(segment(text, watchlist)).items():
-        key = term_of(token)
-        if key is not None:
-            counts[key] += n
+    cut = tokenizer.cut(normalise_for_match(_URLISH.sub(" ", text), fold_case=False), True)
+    for token, n in Counter(cut).items():
+        for piece in _PIECES.findall(token) if not token.isalnum() and _MIXED.search(token) else (token,):
+            key = term_of(piece)
+            if key is not None:
+                counts[key] += n
     return counts
 
 

@@ -18,7 +18,6 @@ The subject's words (quantity keywords, generic terms, generic quantities) come 
 
 from __future__ import annotations
 
-import logging
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -77,20 +76,23 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 @cache
-def _posseg() -> Any:
-    import jieba  # loads its dictionary on first use (~1 s): only when a sentence has figures
-    import jieba.posseg
+def _tagger() -> Any:
+    # jieba's dictionary and tags as implemented in Rust (rjieba): ~20x faster than jieba.posseg, and the
+    # same words and noun/place/organisation tags (its digits are tagged m where jieba says eng: unused).
+    import rjieba
 
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
+    return rjieba.Jieba()
 
 
 def _entities(sentence: str, generic_terms: frozenset[str]) -> list[tuple[int, int, str]]:
     """Named entities in a (simplified) sentence, minus sources (据X报道) and modifiers (中国工程师)."""
     tokens, offset = [], 0
-    for pair in _posseg().cut(sentence, HMM=False):
-        tokens.append((offset, pair.word, pair.flag))
-        offset += len(pair.word)
+    for word, flag in _tagger().tag(sentence, False):
+        tokens.append((offset, word, flag))
+        offset += len(word)
+    # The first non-blank token at or after each offset, for the "what follows a name" test below.
+    starts = [t[0] for t in tokens if t[1].strip()]
+    solid = [(t[1], t[2]) for t in tokens if t[1].strip()]
     candidates: list[tuple[int, int, str]] = []
     for m in _LATIN_NAME.finditer(sentence):
         parts = re.split(r"[- ]", m.group(0))
@@ -103,7 +105,8 @@ def _entities(sentence: str, generic_terms: frozenset[str]) -> list[tuple[int, i
             candidates.append((start, start + len(word), word))
     kept_entities = []
     for start, end, name in candidates:
-        following = next(((w, f) for s, w, f in tokens if s >= end and w.strip()), ("", ""))
+        at = bisect_left(starts, end)
+        following = solid[at] if at < len(solid) else ("", "")
         if sentence[max(0, start - 1) : start] == "据" or _SOURCE_WORDS.match(following[0]):
             continue
         if following[1] in _NOUN_FLAGS and len(following[0]) > 1:  # 中国工程师, 印度政府: a modifier
