@@ -1,15 +1,17 @@
 """Benchmark of `presswatch search` on synthetic warehouses, beside a plain DuckDB scan of the same text.
 
-    .venv/bin/python bench/search.py --sizes 100000 [1000000] [--workdir DIR] [--repeat 3] [--workers 2]
+    .venv/bin/python bench/search.py --sizes 100000 1000000 [--replicate 100000] [--workdir DIR] [--repeat 3]
 
-Warehouses come from bench/summaries.py's builder (recombined seed paragraphs, 40 outlets, a year of
-dates; imported, not copied). For each size N this script then does what a summaries run does for the
-desk (presswatch.desk.prepare.prepare_desk: load the outlet directory, add every article's search form to
-search_text) and times it, fills article_terms for the distinctive terms (1,000 articles analysed for
-real with the summaries' own `terms` analysis, their rows copied to the others, as bench/summaries.py
-does), and then times, on a read-only connection as the CLI opens it:
+Warehouses come from bench/summaries_build.py's builder (recombined seed paragraphs, 40 outlets, a year
+of dates; imported, not copied); with --replicate M, a size N > M is made by copying the size-M warehouse
+N/M times, index included (bench/search_replicate.py: building 1M from scratch takes hours here). For each
+size built this script fills article_terms (1,000 articles analysed for real with the summaries' own
+`terms` analysis, their rows copied to the others, as bench/summaries.py does), then does what a
+summaries run does for the desk (presswatch.desk.prepare.prepare_desk: outlet directory, search forms,
+the search index, materialised outlets, term counts) and times it, and then times, on a read-only
+connection as the CLI opens it:
 - `run_search` (the whole answer: matches, attention per day, top outlets, distinctive terms, samples),
-  and its matching step alone;
+  with its phases and the index's work (posting lists read, documents verified on their text);
 - the baseline: `SELECT count(*) FROM articles WHERE text LIKE '%term%'` for the query's first term as
   written, i.e. one plain scan of the same text.
 Best of --repeat runs each (the machine is shared). Results merge by size into <workdir>/search-results.json.
@@ -29,7 +31,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import summaries as bench_summaries
+from bench import summaries_build
+from bench.search_replicate import replicate
 from presswatch.desk.prepare import prepare_desk
 from presswatch.desk.search import Filters, run_search
 from presswatch.settings import SEEDS_DIR
@@ -44,14 +47,17 @@ QUERIES = [
     ("英伟达 NOT 股价", "英伟达"),
     ("AI AND 开源", "开源"),
     ("\"Sam Altman\" OR 奥特曼", "奥特曼"),
+    # Four Han characters: no posting list answers it alone, so the candidates' text is read (worst case).
+    ("人工智能 AND 开源", "人工智能"),
 ]
 TERMS_SAMPLE = 1000
+CONFIG = analyses.AnalysisConfig()
 
 
 def build(db: Path, n: int) -> float:
-    paragraphs, titles = bench_summaries.seed_paragraphs()
+    paragraphs, titles = summaries_build.seed_paragraphs()
     started = time.perf_counter()
-    bench_summaries.build(db, n, 0, paragraphs, titles)
+    summaries_build.build(db, n, 0, paragraphs, titles)
     return time.perf_counter() - started
 
 
@@ -62,6 +68,8 @@ def prepare(db: Path, workers: int) -> dict[str, Any]:
         started = time.perf_counter()
         result = prepare_desk(con, SEEDS_DIR / "outlets.yaml", workers=workers)
         result["seconds"] = round(time.perf_counter() - started, 1)
+        result["load_average"] = os.getloadavg()[0]
+        result["index_mb"] = round(con.execute("SELECT coalesce(sum(octet_length(docs)), 0) / 1e6 FROM desk_postings").fetchall()[0][0])
     print(f"  desk prepared: {result}", flush=True)
     return result
 
@@ -73,7 +81,7 @@ def fill_terms(db: Path, workers: int) -> None:
         ids = [r[0] for r in con.execute("SELECT article_id FROM articles ORDER BY article_id LIMIT ?",
                                          [TERMS_SAMPLE]).fetchall()]  # fmt: skip
         articles = summary_store.read_articles(con, ids)
-    columns = analyses.analyse_many("terms", articles, bench_summaries.CONFIG, workers)
+    columns = analyses.analyse_many("terms", articles, CONFIG, workers)
     with warehouse.connection(db) as con:
         con.register("sample_terms", pd.DataFrame(columns))
         con.register("sample_ids", pd.DataFrame({"sample_id": ids, "no": range(len(ids))}))
@@ -107,11 +115,13 @@ def measure(db: Path, repeat: int) -> list[dict[str, Any]]:
                 "SELECT count(*) FROM articles WHERE text LIKE ?", [f"%{t}%"]).fetchall()[0][0], repeat)  # fmt: skip
             row = {"n": n, "text_mb": round(text_mb), "query": query, "matches": answer["matches"],
                    "search_s": round(search_s, 3), "universe_s": answer["seconds"]["universe"],
-                   "match_s": answer["seconds"]["match"],
+                   "match_s": answer["seconds"]["match"], "terms_s": answer["seconds"]["terms"],
+                   "keys_read": answer["index"]["keys_read"], "verified": answer["index"]["verified"],
                    "plain_scan_s": round(scan_s, 3), "plain_scan_hits": scanned, "ratio": round(search_s / scan_s, 2),
                    "terms": len(answer["distinctive_terms"]), "load_average": os.getloadavg()[0]}  # fmt: skip
-            print("  {query}: {matches:,} matches, search {search_s} s (filters {universe_s} s, matching {match_s} s),"
-                  " plain LIKE scan {plain_scan_s} s -> {ratio}x".format(**row), flush=True)  # fmt: skip
+            print("  {query}: {matches:,} matches, search {search_s} s (filters {universe_s} s, matching {match_s} s"
+                  " [{keys_read} lists, {verified:,} verified], terms {terms_s} s), plain LIKE scan {plain_scan_s} s"
+                  " -> {ratio}x, load {load_average:.1f}".format(**row), flush=True)  # fmt: skip
             rows.append(row)
     return rows
 
@@ -122,6 +132,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/presswatch-bench-search"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--replicate", type=int, default=0, help="make larger sizes by copying this size")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     path = args.workdir / "search-results.json"
@@ -130,10 +141,14 @@ def main() -> None:
         db = args.workdir / f"search-{n}.duckdb"
         print(f"N = {n:,}: {db}", flush=True)
         result: dict[str, Any] = {}
-        if not db.exists():
+        if not db.exists() and args.replicate and n > args.replicate:
+            source = args.workdir / f"search-{args.replicate}.duckdb"
+            result["replicated_from"] = args.replicate
+            result["replicate_s"] = round(replicate(source, db, n // args.replicate), 1)
+        elif not db.exists():
             result["build_s"] = round(build(db, n), 1)
-        result["prepare"] = prepare(db, args.workers)
         fill_terms(db, args.workers)
+        result["prepare"] = prepare(db, args.workers)
         result["queries"] = measure(db, args.repeat)
         stored[str(n)] = stored.get(str(n), {}) | result
         path.write_text(json.dumps(stored, indent=1, ensure_ascii=False, default=str))

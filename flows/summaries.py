@@ -22,7 +22,7 @@ from prefect.runtime import flow_run
 
 from flows.locking import warehouse_writer
 from presswatch import workpool
-from presswatch.desk.prepare import prepare_desk
+from presswatch.desk.prepare import finish_desk, prepare_desk
 from presswatch.settings import Settings, load_settings
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
@@ -76,6 +76,12 @@ def prepare_tables(settings: Settings) -> None:
         warehouse.refresh_views(con)
         sync_members(con)  # what changed since the last run: every aggregate below follows it
         prepare_desk(con, settings.outlets_path, settings.workers)  # outlet directory, search index
+
+
+@task(name="finish-desk-tables", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def finish_tables(settings: Settings) -> None:
+    with warehouse.connect(settings) as con:
+        finish_desk(con)  # the terms just analysed, for search's distinctive terms in this run already
 
 
 @task(name="analyse-articles", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
@@ -288,6 +294,7 @@ def summaries_flow(
         steps["stories"] = _timed("stories", timings, stories_flow, settings, config, n_workers, rebuild)
         steps["figures"] = _timed("figures", timings, figures_flow, settings, config, n_workers, rebuild)
         steps["alerts"] = _timed("alerts", timings, alerts_flow, settings, config, n_workers, run_id, rebuild)
+        finish_tables(settings)
     create_markdown_artifact(
         key="summaries",
         markdown=overview_markdown(settings, steps, timings),

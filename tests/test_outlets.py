@@ -134,3 +134,28 @@ def test_shipped_directory_covers_the_common_portals_in_both_scripts():
                              "自由時報": "自由时报", "時代周報": "时代周报", "觀察者網": "观察者网"}.items():  # fmt: skip
         assert keys.get(name_key(spelling)) == outlet, spelling
     assert parse_directory({"outlets": []}).outlets == ()
+
+
+def test_materialised_outlets_equal_the_resolution_and_follow_a_directory_change(tmp_path: Path):
+    from presswatch.desk.outlets_map import materialise_outlets
+
+    db = tmp_path / "w.duckdb"
+    warehouse.prepare(db)
+    frame = pd.DataFrame([_article(1, url="https://cn.nytimes.com/world/1/"), _article(2, platform="QQ"),
+                          _article(3, outlet="某某晚报")])  # fmt: skip
+    directory = load_directory(SEEDS_DIR / "outlets.yaml")
+    with warehouse.connection(db) as con:
+        insert_frame(con, "articles", frame)
+        store_directory(con, directory)
+        resolve = "SELECT article_id, outlet_id || ' by ' || resolved_by FROM article_outlets ORDER BY 1"
+        live = con.execute(resolve).fetchall()
+        assert materialise_outlets(con)["outlets_resolved"] == 2
+        assert con.execute("SELECT count(*) FROM article_outlets_pending").fetchall() == [(0,)]
+        assert con.execute(resolve).fetchall() == live == [("a1", "纽约时报中文网 by domain"), ("a2", "腾讯新闻 by platform")]
+        assert materialise_outlets(con) == {"outlets_resolved": 0, "outlets_tried": 0, "outlets_full": 0}
+        insert_frame(con, "articles", pd.DataFrame([_article(4, outlet="纽约时报中文网")]))
+        assert ("a4", "纽约时报中文网 by outlet") in con.execute(resolve).fetchall()  # landed since: resolved live
+        trimmed = type(directory)(tuple(o for o in directory.outlets if o.name != "腾讯新闻"), directory.collections)
+        store_directory(con, trimmed)
+        assert materialise_outlets(con)["outlets_full"] == 1
+        assert con.execute(resolve).fetchall() == [("a1", "纽约时报中文网 by domain"), ("a4", "纽约时报中文网 by outlet")]

@@ -47,6 +47,9 @@ def _print_answer(answer: dict[str, Any]) -> None:
     share = f" ({100 * answer['share']:.1f}% of {answer['articles']:,})" if answer["share"] is not None else ""
     console.print(f"[bold]{answer['matches']:,}[/] articles match [bold]{answer['query']}[/]{share};"
                   f" {answer['undated_matches']} undated. {answer['seconds']['total']} s")  # fmt: skip
+    index = answer["index"]
+    console.print(f"index: {index['keys_read']} posting lists read, {index['verified']:,} articles verified on their"
+                  f" text, {index['outside_index']:,} outside the index (scanned)", style="dim")  # fmt: skip
     if answer["not_indexed"]:
         console.print(f"[yellow]{answer['not_indexed']:,} articles are not indexed yet: run `presswatch summarize`[/]")
     days = ([d for d in answer["by_day"] if d["matches"]] or answer["by_day"])[-DAYS_SHOWN:]

@@ -4,8 +4,10 @@ The answer, as Media Cloud gives one: how many articles match; attention over ti
 their share of all articles that day); top outlets (canonical, from the outlet directory); the terms most
 distinctive of the matches against all articles in the period (weighted log-odds with an informative
 Dirichlet prior, Monroe, Colaresi & Quinn 2008, over the summaries' article_terms); and the latest
-matching articles with a snippet around the match. The query becomes one SQL predicate
-(presswatch/desk/textindex.py), so the text is scanned once, in DuckDB.
+matching articles with a snippet around the match. Matching uses the search index
+(presswatch/desk/lookup.py: key postings, the text read only to verify what the index cannot decide), with
+the same results as the scan's SQL predicate (presswatch/desk/textindex.py); the distinctive terms compare
+a sample of the matches with the period's precomputed term counts (presswatch/desk/termcounts.py).
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
+import pandas as pd
 
+from presswatch.desk import fastpath
+from presswatch.desk.lookup import IndexReader, match_documents, unindexed_matches
 from presswatch.desk.outlets import name_key
-from presswatch.desk.textindex import _table, compile_predicate, positive_terms
+from presswatch.desk.termcounts import term_counts
+from presswatch.desk.textindex import _table, positive_terms
 from presswatch.summaries.searches import Node, parse_query
 from presswatch.summaries.watchlist import literal_pattern
 
 MATCHES = "desk_matches"  # temp table of this connection's last search
 UNIVERSE = "desk_universe"  # temp table: the current articles the filters leave (the period's "all")
-TERMS_SAMPLE = 100_000  # articles per side the distinctive terms are computed on, at most
+SCAN_SAMPLE = 10_000  # articles per side when the terms are read from article_terms (not copied yet)
 PRIOR = 1000.0  # Dirichlet prior's total weight (alpha_0)
 SNIPPET = 60  # characters each side of the match
 MATCH_COLUMNS = ("article_id", "day", "published_at", "outlet", "outlet_canonical", "region", "kind",
@@ -82,28 +89,53 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+_FAST_UNIVERSE = (
+    "SELECT d.article_id, d.doc, d.day, d.published_at, d.published_utc, d.outlet,"
+    " coalesce(m.outlet_id, d.outlet) AS outlet_canonical, o.region, o.kind, d.language FROM desk_docs d"
+    " LEFT JOIN desk_article_outlets m USING (article_id) LEFT JOIN outlets o ON o.outlet_id = m.outlet_id"
+    " WHERE d.current"
+)
+_VIEW_UNIVERSE = (
+    "SELECT s.article_id, d.doc, s.day, s.published_at, s.published_utc, s.outlet, s.outlet_canonical,"
+    " s.region, s.kind, s.language FROM summary_articles s LEFT JOIN desk_docs d USING (article_id)"
+)
+
+
 def select_universe(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
-    """Fill the temp table desk_universe with the current articles the filters leave: the view behind it
-    (versions, outlet resolution) is computed once per search, not once per part of the answer."""
+    """Fill the temp table desk_universe with the current articles the filters leave.
+
+    When every article is numbered by the index (the usual case after a summaries run), from desk_docs and
+    the materialised outlets, which then hold what summary_articles states; else from summary_articles."""
     where, params = filters.where(con)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {UNIVERSE} AS"
-        " SELECT a.article_id, a.day, a.published_at, a.published_utc, a.outlet, a.outlet_canonical, a.region,"
-        f" a.kind, a.language, a.title FROM summary_articles a WHERE {where}",
-        params,
-    )
+    numbered = con.execute("SELECT (SELECT count(*) FROM articles) = (SELECT count(*) FROM desk_docs)").fetchall()
+    sql = _FAST_UNIVERSE if numbered[0][0] else _VIEW_UNIVERSE
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {UNIVERSE} AS SELECT * FROM ({sql}) a WHERE {where}", params)
     return int(con.execute(f"SELECT count(*) FROM {UNIVERSE}").fetchall()[0][0])
 
 
-def find_matches(con: duckdb.DuckDBPyConnection, ast: Node) -> int:
-    """Fill the temp table desk_matches with the matching articles of desk_universe; returns their number."""
-    predicate, values = compile_predicate(ast, "s.body")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {MATCHES} AS SELECT u.* FROM {UNIVERSE} u"
-        f" JOIN (SELECT article_id FROM search_text s WHERE {predicate}) USING (article_id)",
-        values,
-    )
-    return int(con.execute(f"SELECT count(*) FROM {MATCHES}").fetchall()[0][0])
+def find_matches(con: duckdb.DuckDBPyConnection, ast: Node) -> tuple[int, np.ndarray, dict[str, int]]:
+    """Fill the temp table desk_matches with the matching articles of desk_universe.
+
+    Returns their number, the matching document numbers of the universe (sorted) and the index's stats."""
+    docs, reader = match_documents(con, ast)
+    extra = unindexed_matches(con, ast, reader)
+    con.register("desk_found_docs", pd.DataFrame({"doc": docs.astype(np.int32)}))
+    con.register("desk_found_ids", pd.DataFrame({"article_id": pd.Series(extra, dtype=object)}))
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {MATCHES} AS"
+            f" SELECT u.* FROM {UNIVERSE} u SEMI JOIN desk_found_docs m ON u.doc = m.doc WHERE u.doc < ?"
+            f" UNION ALL SELECT u.* FROM {UNIVERSE} u SEMI JOIN desk_found_ids m ON u.article_id = m.article_id"
+            " WHERE u.doc IS NULL OR u.doc >= ?",
+            [reader.size, reader.size],
+        )
+    finally:
+        con.unregister("desk_found_docs")
+        con.unregister("desk_found_ids")
+    n = int(con.execute(f"SELECT count(*) FROM {MATCHES}").fetchall()[0][0])
+    matched = con.execute(f"SELECT doc FROM {MATCHES} WHERE doc IS NOT NULL ORDER BY doc").fetchnumpy()["doc"]
+    stats = {"keys_read": reader.stats.keys, "verified": reader.stats.verified, "outside_index": reader.stats.tail}
+    return n, np.asarray(matched, dtype=np.int64), stats
 
 
 def attention(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -127,24 +159,43 @@ def top_outlets(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, An
     )
 
 
-def distinctive_terms(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
-    """Terms over-represented in the matches against all articles of the period (z-scored log-odds)."""
-    counts = con.execute(
-        "WITH fg_ids AS (SELECT article_id FROM (SELECT article_id FROM desk_matches)"
-        f"  USING SAMPLE reservoir({TERMS_SAMPLE} ROWS) REPEATABLE (7)),"
+def distinctive_terms(con: duckdb.DuckDBPyConnection, docs: np.ndarray, filters: Filters, limit: int,
+                      universe_docs: np.ndarray | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Terms over-represented in (a sample of) the matches against all articles of the period (z-scored log-odds).
+
+    `universe_docs`: the array path's universe, made a table only if the terms must be read by scan."""
+    counts, total = term_counts(con, docs, filters.since, filters.until)
+    if not counts:  # the matches' terms are not copied yet (presswatch.desk.prepare.finish_desk)
+        if universe_docs is not None:
+            con.register("desk_universe_frame", pd.DataFrame({"doc": universe_docs.astype(np.int32)}))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {UNIVERSE} AS SELECT article_id FROM desk_docs"
+                        " WHERE doc IN (SELECT doc FROM desk_universe_frame)")  # fmt: skip
+            con.unregister("desk_universe_frame")
+        counts, total = _scanned_term_counts(con), 0
+    return rank_log_odds(counts, limit, n_bg=total)
+
+
+def _scanned_term_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """The counts read from article_terms for samples of both sides: a scan of article_terms."""
+    return [(str(t), int(f), int(b)) for t, f, b in con.execute(
+        f"WITH fg_ids AS (SELECT article_id FROM (SELECT article_id FROM {MATCHES})"
+        f"  USING SAMPLE reservoir({SCAN_SAMPLE} ROWS) REPEATABLE (7)),"
         f" bg_ids AS (SELECT article_id FROM (SELECT article_id FROM {UNIVERSE})"
-        f"  USING SAMPLE reservoir({TERMS_SAMPLE} ROWS) REPEATABLE (7)),"
+        f"  USING SAMPLE reservoir({SCAN_SAMPLE} ROWS) REPEATABLE (7)),"
         " fg AS (SELECT term, sum(n)::BIGINT AS y FROM article_terms WHERE article_id IN (SELECT * FROM fg_ids) GROUP BY term),"
         " bg AS (SELECT term, sum(n)::BIGINT AS y FROM article_terms WHERE article_id IN (SELECT * FROM bg_ids) GROUP BY term)"
         " SELECT bg.term, coalesce(fg.y, 0), bg.y FROM bg LEFT JOIN fg USING (term)",
-    ).fetchall()
-    return rank_log_odds(counts, limit)
+    ).fetchall()]
 
 
-def rank_log_odds(counts: list[tuple[str, int, int]], limit: int, prior: float = PRIOR) -> list[dict[str, Any]]:
-    """(term, count in matches, count in all) -> the top terms by z-score of the log-odds ratio."""
+def rank_log_odds(
+    counts: list[tuple[str, int, int]], limit: int, prior: float = PRIOR, n_bg: int | None = None
+) -> list[dict[str, Any]]:
+    """(term, count in matches, count in all) -> the top terms by z-score of the log-odds ratio.
+
+    `n_bg`: all term occurrences of the background when `counts` lists only some of its terms."""
     n_fg = sum(c for _, c, _ in counts)
-    n_bg = sum(c for _, _, c in counts)
+    n_bg = max(n_bg or 0, sum(c for _, _, c in counts))
     if not n_fg or not n_bg:
         return []
     scored: list[dict[str, Any]] = []
@@ -180,25 +231,24 @@ def snippet(ast: Node, title: str | None, text: str | None, width: int = SNIPPET
     return ("…" if start else "") + " ".join(body[start:end].split()) + ("…" if end < len(body) else "")
 
 
-def latest(con: duckdb.DuckDBPyConnection, ast: Node, limit: int) -> list[dict[str, Any]]:
-    rows = _rows(
-        con,
-        # The latest ids first, then their texts: joining before the LIMIT would read every match's text.
-        "WITH m AS (SELECT article_id, title, outlet_canonical, day, published_utc FROM desk_matches"
-        "  ORDER BY published_utc DESC NULLS LAST, article_id LIMIT ?)"
-        " SELECT m.article_id, m.title, m.outlet_canonical AS outlet, m.day, ar.url, ar.text FROM m"
-        " JOIN articles ar ON ar.article_id = m.article_id AND ar.article_id IN (SELECT article_id FROM m)"
-        " ORDER BY m.published_utc DESC NULLS LAST, m.article_id",
-        [limit],
-    )
-    for row in rows:
-        row["snippet"] = snippet(ast, row["title"], row.pop("text"))
+def latest(con: duckdb.DuckDBPyConnection, ast: Node, limit: int, among: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """The latest matches with a snippet; `among`: document numbers holding them (the array path)."""
+    source = f"{MATCHES}" if among is None else "desk_docs WHERE doc IN (SELECT unnest(?::INTEGER[]))"
+    ids = con.execute(
+        f"SELECT article_id, outlet_canonical, day FROM {source} ORDER BY published_utc DESC NULLS LAST, article_id LIMIT ?",
+        ([] if among is None else [among.tolist()]) + [limit],
+    ).fetchall()
+    rows = []
+    for article_id, outlet, day in ids:  # one primary-key lookup each: a join would read every article's id
+        title, url, text = con.execute("SELECT title, url, text FROM articles WHERE article_id = ?", [article_id]).fetchall()[0]
+        rows.append({"article_id": article_id, "title": title, "outlet": outlet, "day": day, "url": url,
+                     "snippet": snippet(ast, title, text)})  # fmt: skip
     return rows
 
 
 def matching_articles_sql() -> str:
     """Every match of the last search (columns MATCH_COLUMNS), oldest first: what --csv writes."""
-    cols = ", ".join("ar.url" if c == "url" else f"m.{c}" for c in MATCH_COLUMNS)
+    cols = ", ".join(f"ar.{c}" if c in ("url", "title") else f"m.{c}" for c in MATCH_COLUMNS)
     return (
         f"SELECT {cols} FROM {MATCHES} m JOIN articles ar USING (article_id)"
         " ORDER BY m.published_utc NULLS LAST, m.article_id"
@@ -214,6 +264,55 @@ def write_matches_csv(con: duckdb.DuckDBPyConnection, path: str | Path) -> int:
     return int(con.execute(f"SELECT count(*) FROM {MATCHES}").fetchall()[0][0])
 
 
+def _array_answer(con: duckdb.DuckDBPyConnection, ast: Node, filters: Filters, reader: IndexReader,
+                  sample: int, outlets: int, seconds: dict[str, float]) -> tuple[dict[str, Any], np.ndarray]:  # fmt: skip
+    """The answer's counts from the index's mask and desk_docs' columns (presswatch/desk/fastpath.py)."""
+    mark = time.perf_counter()
+    universe = fastpath.load(con, *filters.where(con))
+    seconds["universe"] = time.perf_counter() - mark
+    domain = np.zeros(reader.size, dtype=bool)
+    domain[universe.doc] = True
+    rows = fastpath.matched_rows(universe, reader.evaluate(ast, domain))
+    docs = universe.doc[rows]
+    fastpath.store_matches(con, docs)
+    seconds["match"] = time.perf_counter() - mark - seconds["universe"]
+    n = len(docs)
+    return {
+        "matches": n, "articles": len(universe.doc), "share": round(n / len(universe.doc), 4) if len(universe.doc) else None,
+        "undated_matches": int((universe.day[rows] == fastpath._NO_DAY).sum()), "not_indexed": 0,
+        "by_day": fastpath.attention(universe, rows), "top_outlets": fastpath.top_outlets(con, universe, rows, outlets),
+        "latest": latest(con, ast, sample, among=fastpath.latest_docs(universe, rows, sample)),
+        "universe_docs": universe.doc,
+    }, docs  # fmt: skip
+
+
+def _sql_answer(con: duckdb.DuckDBPyConnection, ast: Node, filters: Filters,
+                sample: int, outlets: int, seconds: dict[str, float]) -> tuple[dict[str, Any], np.ndarray]:  # fmt: skip
+    """The answer from summary_articles, while some articles are not indexed yet."""
+    mark = time.perf_counter()
+    _drop_matches(con)
+    universe = select_universe(con, filters)
+    seconds["universe"] = time.perf_counter() - mark
+    n, docs, stats = find_matches(con, ast)
+    seconds["match"] = time.perf_counter() - mark - seconds["universe"]
+    undated = con.execute(f"SELECT count(*) FROM {MATCHES} WHERE day IS NULL").fetchall()[0][0]
+    not_indexed = con.execute(
+        f"SELECT count(*) FROM {UNIVERSE} u WHERE NOT EXISTS (SELECT 1 FROM search_text s WHERE s.article_id = u.article_id)"
+    ).fetchall()[0][0]
+    return {
+        "matches": n, "articles": universe, "share": round(n / universe, 4) if universe else None,
+        "undated_matches": int(undated), "not_indexed": int(not_indexed), "by_day": attention(con),
+        "top_outlets": top_outlets(con, outlets), "latest": latest(con, ast, sample), "index_stats": stats,
+    }, docs  # fmt: skip
+
+
+def _drop_matches(con: duckdb.DuckDBPyConnection) -> None:
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_catalog = 'temp'"
+                       " AND table_name = ?", [MATCHES]).fetchall()  # fmt: skip
+    if kind:
+        con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} {MATCHES}")
+
+
 def run_search(
     con: duckdb.DuckDBPyConnection,
     query: str,
@@ -223,30 +322,27 @@ def run_search(
     outlets: int = 10,
     terms: int = 20,
 ) -> dict[str, Any]:
-    """The whole answer as plain data (JSON-ready but for dates). Raises QuerySyntaxError, SearchError."""
+    """The whole answer as plain data (JSON-ready but for dates). Raises QuerySyntaxError, SearchError.
+
+    From arrays when every article is indexed (the usual case), else from summary_articles: same answer."""
     started = time.perf_counter()
     ast = parse_query(query)
-    universe = select_universe(con, filters)
-    seconds = {"universe": time.perf_counter() - started}
-    n = find_matches(con, ast)
-    seconds["match"] = time.perf_counter() - started - seconds["universe"]
-    undated = con.execute(f"SELECT count(*) FROM {MATCHES} WHERE day IS NULL").fetchall()[0][0]
-    not_indexed = con.execute(
-        f"SELECT count(*) FROM {UNIVERSE} u WHERE NOT EXISTS (SELECT 1 FROM search_text s WHERE s.article_id = u.article_id)"
-    ).fetchall()[0][0]
-    answer = {
-        "query": query,
-        "filters": {k: v for k, v in asdict(filters).items() if v is not None},
-        "matches": n,
-        "articles": int(universe),
-        "share": round(n / universe, 4) if universe else None,
-        "undated_matches": int(undated),
-        "not_indexed": int(not_indexed),
-        "by_day": attention(con),
-        "top_outlets": top_outlets(con, outlets),
-        "distinctive_terms": distinctive_terms(con, terms) if n else [],
-        "latest": latest(con, ast, sample),
-    }
+    seconds: dict[str, float] = {}
+    reader = IndexReader(con)
+    if fastpath.ready(con, reader.size):
+        _drop_matches(con)
+        parts, docs = _array_answer(con, ast, filters, reader, sample, outlets, seconds)
+        index_stats = {"keys_read": reader.stats.keys, "verified": reader.stats.verified, "outside_index": 0}
+    else:
+        parts, docs = _sql_answer(con, ast, filters, sample, outlets, seconds)
+        index_stats = parts.pop("index_stats")
+    latest_rows, universe_docs = parts.pop("latest"), parts.pop("universe_docs", None)
+    answer = {"query": query, "filters": {k: v for k, v in asdict(filters).items() if v is not None}} | parts
+    mark = time.perf_counter()
+    answer["distinctive_terms"] = distinctive_terms(con, docs, filters, terms, universe_docs) if answer["matches"] else []
+    seconds["terms"] = time.perf_counter() - mark
+    answer["latest"] = latest_rows
+    answer["index"] = index_stats
     seconds["total"] = time.perf_counter() - started
     answer["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
     return answer

@@ -1,0 +1,167 @@
+"""The search index: key postings over search_text, written incrementally (presswatch/desk/grams.py keys).
+
+`index_grams` numbers the articles of search_text not yet indexed (desk_docs), extracts their keys (in
+worker processes when there are many) and writes one pass (desk_runs) of postings per chunk, each in one
+transaction: an interrupted run keeps what it finished and the next goes on. Only new articles are read.
+`rebuild_grams` drops every pass and indexes everything again (after a change of the key rules).
+Passes accumulate (one or more per summaries run); `compact_grams` merges small trailing passes into one
+by joining their posting lists, without reading any text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from presswatch.desk import grams
+from presswatch.store.db import insert_frame, transaction
+
+PASS_DOCS = 4_096  # documents per pass (bounds a worker's memory to ~1 GB: ~6,400 keys at ~3,200 characters each)
+SMALL_PASS = 4_096  # passes below this many documents are merged by compact_grams ...
+MAX_SMALL_PASSES = 8  # ... once there are more than this many
+
+
+def _extract(part: tuple[list[str], int]) -> tuple[int, int, list[tuple[int, bytes]], list[Any]]:
+    """One pass's Han postings (encoded) and each document's words, in a worker process."""
+    bodies, lo = part
+    return lo, lo + len(bodies), grams.han_postings(bodies, lo), [grams.doc_words(b) for b in bodies]
+
+
+def _number_new_docs(con: duckdb.DuckDBPyConnection) -> None:
+    """Number the articles of search_text not numbered yet (with their facts), and re-mark which
+    version of their stories is current."""
+    first = con.execute("SELECT coalesce(max(doc) + 1, 0) FROM desk_docs").fetchall()[0][0]
+    con.execute(
+        "INSERT INTO desk_docs SELECT ? + row_number() OVER (ORDER BY s.rowid) - 1, a.article_id, a.story_key,"
+        " a.version, true, TRY_CAST(substr(a.published_at, 1, 10) AS DATE), a.published_at, a.published_utc,"
+        " coalesce(a.outlet, a.platform, '(unknown)'), a.language, NULL"
+        " FROM search_text s JOIN articles a USING (article_id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM desk_docs d WHERE d.article_id = s.article_id)",
+        [first],
+    )
+    con.execute(
+        "UPDATE desk_docs SET current = (version = (SELECT max(x.version) FROM desk_docs x"
+        "  WHERE x.story_key = desk_docs.story_key))"
+        " WHERE story_key IN (SELECT story_key FROM desk_docs WHERE doc >= ?)",
+        [first],
+    )
+
+
+def _word_ids(con: duckdb.DuckDBPyConnection, words: set[str]) -> dict[str, int]:
+    """Ids of these words, numbering the new ones (inside the caller's transaction)."""
+    if not words:
+        return {}
+    con.register("pending_words", pd.DataFrame({"word": sorted(words)}))
+    try:
+        con.execute(
+            "INSERT INTO desk_words SELECT p.word, (SELECT coalesce(max(word_id) + 1, 0) FROM desk_words)"
+            " + row_number() OVER (ORDER BY p.word) - 1 FROM pending_words p"
+            " WHERE NOT EXISTS (SELECT 1 FROM desk_words w WHERE w.word = p.word)"
+        )
+        return dict(con.execute(
+            "SELECT w.word, w.word_id FROM desk_words w JOIN pending_words p USING (word)").fetchall())  # fmt: skip
+    finally:
+        con.unregister("pending_words")
+
+
+def _write_pass(con: duckdb.DuckDBPyConnection, lo: int, hi: int, han_rows: list[Any], per_doc: list[Any]) -> None:
+    with transaction(con):
+        ids = _word_ids(con, {w for words, _ in per_doc for w in words})
+        doc_col: list[np.ndarray] = [np.zeros(0, np.int64)]
+        key_col: list[np.ndarray] = [np.zeros(0, np.int64)]
+        for doc, (words, pairs) in enumerate(per_doc, start=lo):
+            keys = [grams.word_key(ids[w]) for w in words] + [grams.pair_key(ids[a], ids[b]) for a, b in pairs]
+            key_col.append(np.asarray(keys, dtype=np.int64))
+            doc_col.append(np.full(len(keys), doc, dtype=np.int64))
+        word_rows = [(key, grams.encode(docs, lo, hi)) for key, docs in
+                     grams.group_postings(np.concatenate(doc_col), np.concatenate(key_col))]  # fmt: skip
+        run = con.execute("SELECT coalesce(max(run) + 1, 0) FROM desk_runs").fetchall()[0][0]
+        frame = pd.DataFrame(han_rows + word_rows, columns=["gram", "docs"]).assign(run=run)
+        insert_frame(con, "desk_postings", frame)
+        con.execute("INSERT INTO desk_runs VALUES (?, ?, ?, ?)", [run, lo, hi, datetime.now(UTC)])
+
+
+def index_grams(con: duckdb.DuckDBPyConnection, workers: int = 1, pass_docs: int = PASS_DOCS) -> int:
+    """Index every article of search_text not indexed yet; returns how many were indexed."""
+    with transaction(con):
+        _number_new_docs(con)
+    indexed = 0
+    while True:
+        lo = con.execute("SELECT coalesce(max(hi), 0) FROM desk_runs").fetchall()[0][0]
+        batch = pass_docs * max(workers, 1)
+        rows = con.execute(
+            "SELECT d.doc, s.body FROM desk_docs d JOIN search_text s USING (article_id)"
+            " WHERE d.doc >= ? AND d.doc < ? ORDER BY d.doc",
+            [lo, lo + batch],
+        ).fetchall()
+        if not rows:
+            break
+        if [r[0] for r in rows] != list(range(lo, lo + len(rows))):
+            raise RuntimeError("desk_docs has gaps: rebuild the search index (rebuild_grams)")
+        parts = [([r[1] for r in rows[i : i + pass_docs]], lo + i) for i in range(0, len(rows), pass_docs)]
+        del rows
+        if workers > 1 and len(parts) > 1:
+            from presswatch.workpool import get_pool
+
+            done: Iterable[Any] = get_pool(workers).map(_extract, parts)
+        else:
+            done = map(_extract, parts)
+        for part_lo, part_hi, han_rows, per_doc in done:
+            _write_pass(con, part_lo, part_hi, han_rows, per_doc)
+            indexed += part_hi - part_lo
+    compact_grams(con)
+    return indexed
+
+
+def rebuild_grams(con: duckdb.DuckDBPyConnection, workers: int = 1) -> int:
+    """Drop the whole index (documents renumbered) and index every article of search_text again."""
+    with transaction(con):
+        for table in ("desk_postings", "desk_runs", "desk_words", "desk_docs"):
+            con.execute(f"DELETE FROM {table}")  # names from this module
+    return index_grams(con, workers)
+
+
+def compact_grams(con: duckdb.DuckDBPyConnection) -> int:
+    """Merge the trailing small passes into one when there are too many; returns the passes merged."""
+    runs = con.execute("SELECT run, lo, hi FROM desk_runs ORDER BY lo").fetchall()
+    tail: list[tuple[int, int, int]] = []
+    for run in reversed(runs):
+        if run[2] - run[1] >= SMALL_PASS or sum(r[2] - r[1] for r in tail) + run[2] - run[1] > PASS_DOCS:
+            break
+        tail.insert(0, run)
+    if len(tail) <= MAX_SMALL_PASSES:
+        return 0
+    lo, hi, ids = tail[0][1], tail[-1][2], [r[0] for r in tail]
+    merged = min(ids)
+    with transaction(con):
+        rows = con.execute("SELECT p.gram, r.lo, r.hi, p.docs FROM desk_postings p JOIN desk_runs r USING (run)"
+                           " WHERE p.run IN (SELECT unnest(?)) ORDER BY p.gram, r.lo", [ids]).fetchall()  # fmt: skip
+        out = []
+        for gram, blobs in _by_gram(rows):
+            mask = np.zeros(hi - lo, dtype=bool)
+            for run_lo, run_hi, blob in blobs:
+                grams.decode_into(mask, blob, run_lo, run_hi, offset=lo)
+            out.append((gram, merged, grams.encode(np.flatnonzero(mask) + lo, lo, hi)))
+        con.execute("DELETE FROM desk_postings WHERE run IN (SELECT unnest(?))", [ids])
+        con.execute("DELETE FROM desk_runs WHERE run IN (SELECT unnest(?))", [ids])
+        insert_frame(con, "desk_postings", pd.DataFrame(out, columns=["gram", "run", "docs"]))
+        con.execute("INSERT INTO desk_runs VALUES (?, ?, ?, ?)", [merged, lo, hi, datetime.now(UTC)])
+    return len(ids)
+
+
+def _by_gram(rows: list[tuple[int, int, int, bytes]]) -> Iterable[tuple[int, list[tuple[int, int, bytes]]]]:
+    current: int | None = None
+    blobs: list[tuple[int, int, bytes]] = []
+    for gram, lo, hi, blob in rows:
+        if gram != current and current is not None:
+            yield current, blobs
+            blobs = []
+        current = gram
+        blobs.append((lo, hi, blob))
+    if current is not None:
+        yield current, blobs

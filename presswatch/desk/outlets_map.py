@@ -1,0 +1,57 @@
+"""The outlet of every article, materialised once per summaries run instead of resolved per query.
+
+The view article_outlets_pending resolves the current articles not yet in desk_outlets_done (the rules are
+in that view); `materialise_outlets` stores its rows in desk_article_outlets and marks those articles done,
+so article_outlets (and summary_articles, volume and share of voice over it) reads a table, and sets the
+canonical outlet of the search index's documents (desk_docs.outlet_canonical, read by search). When
+the outlet directory changed since the last call (its fingerprint differs), everything is resolved again.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from presswatch.store.db import transaction
+
+_FINGERPRINT = """
+SELECT md5(coalesce((SELECT string_agg(outlet_id || '|' || region || '|' || kind, ';' ORDER BY outlet_id) FROM outlets), '')
+    || '#' || coalesce((SELECT string_agg(alias_key || '|' || outlet_id, ';' ORDER BY alias_key) FROM outlet_aliases), '')
+    || '#' || coalesce((SELECT string_agg(domain || '|' || outlet_id, ';' ORDER BY domain) FROM outlet_domains), ''))
+"""
+
+
+# The indexed documents' canonical outlet, as summary_articles states it (a search reads it from desk_docs).
+_CANONICAL = """
+UPDATE desk_docs SET outlet_canonical = coalesce(r.outlet_id, desk_docs.outlet)
+FROM (SELECT d.doc, m.outlet_id FROM desk_docs AS d LEFT JOIN desk_article_outlets AS m USING (article_id)
+      WHERE d.outlet_canonical IS NULL) AS r
+WHERE desk_docs.doc = r.doc
+"""
+
+
+def directory_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    return str(con.execute(_FINGERPRINT).fetchall()[0][0])
+
+
+def materialise_outlets(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Resolve the articles not resolved yet (all of them after a directory change), in one transaction."""
+    fingerprint = directory_fingerprint(con)
+    with transaction(con):
+        stored = con.execute("SELECT value FROM desk_state WHERE key = 'outlets_fingerprint'").fetchall()
+        full = not stored or stored[0][0] != fingerprint
+        if full:
+            con.execute("DELETE FROM desk_article_outlets")
+            con.execute("DELETE FROM desk_outlets_done")
+            con.execute("INSERT OR REPLACE INTO desk_state VALUES ('outlets_fingerprint', ?)", [fingerprint])
+        con.execute("CREATE OR REPLACE TEMP TABLE desk_resolved AS SELECT * FROM article_outlets_pending")
+        con.execute("INSERT INTO desk_article_outlets SELECT article_id, outlet_id, resolved_by FROM desk_resolved")
+        tried = con.execute(
+            "INSERT INTO desk_outlets_done SELECT article_id FROM articles_current ac WHERE NOT EXISTS"
+            " (SELECT 1 FROM desk_outlets_done d WHERE d.article_id = ac.article_id)"
+        ).fetchall()[0][0]
+        if full:
+            con.execute("UPDATE desk_docs SET outlet_canonical = NULL")
+        con.execute(_CANONICAL)
+        resolved = con.execute("SELECT count(*) FROM desk_resolved").fetchall()[0][0]
+        con.execute("DROP TABLE desk_resolved")
+    return {"outlets_resolved": int(resolved), "outlets_tried": int(tried), "outlets_full": int(full)}

@@ -1,0 +1,100 @@
+"""Term counts for the distinctive terms of a search: a bounded sample of matches against the period.
+
+`index_terms` (summaries run) copies the article_terms of indexed documents into desk_doc_terms, in
+document order, and adds them to desk_term_days (counts per publication day). A search then reads the
+terms of at most SAMPLE matches, taken as a few windows of consecutive matching documents (each window is
+a few row groups of desk_doc_terms, so nothing is scanned), and the period's counts from desk_term_days.
+The background is every indexed article of the period, versions no longer current included, whatever the
+outlet, collection or language filters: the issue's "all articles in the period".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from presswatch.store.db import transaction
+
+SAMPLE = 2000  # matching articles whose terms are read, at most
+WINDOWS = 8  # ... in this many runs of consecutive matching documents
+
+
+def index_terms(con: duckdb.DuckDBPyConnection) -> int:
+    """Copy the terms of indexed documents analysed since the last call; returns the documents added.
+
+    Analysed: the terms step recorded them (summary_analysed), or article_terms has rows for them."""
+    with transaction(con):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE desk_new_docs AS SELECT d.doc, d.article_id FROM desk_docs d"
+            " WHERE NOT EXISTS (SELECT 1 FROM desk_terms_done x WHERE x.doc = d.doc)"
+            " AND (d.article_id IN (SELECT article_id FROM summary_analysed WHERE step = 'terms')"
+            "  OR d.article_id IN (SELECT article_id FROM article_terms))"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE desk_new_terms AS SELECT d.doc, t.term, t.n FROM article_terms t"
+            " JOIN desk_new_docs d USING (article_id)"
+        )
+        added = int(con.execute("SELECT count(*) FROM desk_new_docs").fetchall()[0][0])
+        if added:
+            con.execute("INSERT INTO desk_doc_terms SELECT doc, term, n FROM desk_new_terms ORDER BY doc, term")
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE desk_days AS SELECT day, term, sum(n)::BIGINT AS n FROM ("
+                " SELECT day, term, n FROM desk_term_days UNION ALL"
+                " SELECT TRY_CAST(substr(a.published_at, 1, 10) AS DATE), t.term, t.n FROM desk_new_terms t"
+                "  JOIN desk_docs d USING (doc) JOIN articles a USING (article_id)) GROUP BY ALL"
+            )
+            con.execute("DELETE FROM desk_term_days")
+            con.execute("INSERT INTO desk_term_days SELECT * FROM desk_days")
+            con.execute("INSERT INTO desk_terms_done SELECT doc FROM desk_new_docs")
+            con.execute("DROP TABLE desk_days")
+        con.execute("DROP TABLE desk_new_terms")
+        con.execute("DROP TABLE desk_new_docs")
+    return added
+
+
+def sample_windows(docs: np.ndarray, sample: int = SAMPLE, windows: int = WINDOWS, seed: int = 7) -> list[np.ndarray]:
+    """Up to `sample` of the sorted document numbers, as `windows` runs of consecutive ones (repeatable)."""
+    if len(docs) <= sample:
+        return [docs] if len(docs) else []
+    width = sample // windows
+    rng = np.random.default_rng(seed)
+    starts = np.sort(rng.choice(len(docs) // width, size=windows, replace=False)) * width
+    return [docs[s : s + width] for s in starts.tolist()]
+
+
+def term_counts(
+    con: duckdb.DuckDBPyConnection, docs: np.ndarray, since: date | None, until: date | None
+) -> tuple[list[tuple[str, int, int]], int]:
+    """(term, count in the sampled matches, count in all articles of the period) for the sample's terms,
+    and the period's count of all term occurrences. Only matches whose terms were copied are sampled."""
+    done = con.execute("SELECT doc FROM desk_terms_done ORDER BY doc").fetchnumpy()["doc"]
+    windows = sample_windows(np.intersect1d(docs, np.asarray(done, dtype=np.int64), assume_unique=True))
+    if not windows:
+        return [], 0
+    period, params = ["true"], []
+    if since:
+        period.append("day >= ?")
+        params.append(since)
+    if until:
+        period.append("day <= ?")
+        params.append(until)
+    where = " AND ".join(period)
+    ranges = " OR ".join("doc BETWEEN ? AND ?" for _ in windows)
+    bounds = [int(v) for w in windows for v in (w[0], w[-1])]
+    con.register("desk_sample", pd.DataFrame({"doc": np.concatenate(windows).astype(np.int32)}))
+    try:
+        rows = con.execute(
+            "WITH fg AS (SELECT term, sum(n)::BIGINT AS y FROM desk_doc_terms"
+            f"  WHERE ({ranges}) AND doc IN (SELECT doc FROM desk_sample) GROUP BY term),"
+            f" bg AS (SELECT term, sum(n)::BIGINT AS y FROM desk_term_days WHERE {where}"
+            "  AND term IN (SELECT term FROM fg) GROUP BY term)"
+            " SELECT fg.term, fg.y, greatest(coalesce(bg.y, 0), fg.y) FROM fg LEFT JOIN bg USING (term)",
+            [*bounds, *params],
+        ).fetchall()
+        total = con.execute(f"SELECT coalesce(sum(n), 0) FROM desk_term_days WHERE {where}", params).fetchall()[0][0]
+    finally:
+        con.unregister("desk_sample")
+    return [(str(t), int(f), int(b)) for t, f, b in rows], int(total)
