@@ -14,6 +14,10 @@ import pytest
 _PREFECT_HOME = tempfile.mkdtemp(prefix="presswatch-prefect-home-")
 os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# The session's API server inherits these (stack notes): CLI runs in subprocesses use it too, and larger
+# batches keep its SQLite from locking on 2 cores.
+for _name in ("TASK_RUN_RECORDER_BATCH_SIZE", "TASK_RUN_RECORDER_READ_BATCH_SIZE", "EVENT_PERSISTER_BATCH_SIZE"):
+    os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{_name}", "200")
 
 import flows  # noqa: E402,F401  (applies the telemetry-off environment)
 
@@ -22,7 +26,7 @@ SEEDS = ROOT / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # The loopback server, fetcher and feed-state warehouse fixtures the feed tests share.
-pytest_plugins = ["sitekit"]
+pytest_plugins = ["sitekit", "pipeline_reference"]
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +36,16 @@ def prefect_api() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_api: None) -> str:
+    """The session API's URL, for `presswatch` processes that should use it instead of booting their own."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    assert url, "the test harness set no API URL"
+    return str(url)
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """`presswatch run` as a subprocess that a test watches from outside, freezes and kills; warehouse snapshots.
 
 Shared by tests/test_faults.py and tests/test_concurrent_runs.py. Nothing here reaches into the pipeline:
-a run is the real CLI in embedded mode (no PREFECT_API_URL), observed through what it prints and what it
-leaves in the DuckDB file.
+a run is the real CLI, observed through what it prints and what it leaves in the DuckDB file. Its Prefect
+API is the test session's server (PREFECT_API_URL), not an embedded one each process would boot (~25 s
+each on 2 busy cores); that server has no `presswatch-warehouse` limit, so, as in embedded mode, nothing
+but DuckDB's file lock keeps runs apart (the runs' own warning says so: GUARD_OFF).
 
 Where a run is: the CLI prints a plain progress line per stage and batch when its output is not a terminal
 and PRESSWATCH_PROGRESS_INTERVAL=0 ("files read: 40/160", "extracted: ...", "validated: ...", "landed: ...").
@@ -39,6 +41,8 @@ PROGRESS = re.compile(r"^(files read|extracted|validated|landed): (\d+)/(\d+)")
 # The stage a run is in, from the last progress line it printed (see the module docstring).
 STAGE_AFTER = {"files read": "extraction", "extracted": "validation", "validated": "landing", "landed": "reading"}
 SUBFLOW = re.compile(r"Beginning subflow run '([^']+)'")
+# What flows/locking.py logs when a server has no warehouse limit: the run is not serialised by Prefect.
+GUARD_OFF = "global concurrency limit 'presswatch-warehouse' is missing or inactive"
 
 
 def build_inputs(folder: Path, n: int, max_page_bytes: int = 40_000) -> list[Path]:
@@ -68,9 +72,13 @@ def build_inputs(folder: Path, n: int, max_page_bytes: int = 40_000) -> list[Pat
     return written
 
 
-def run_env(prefect_home: Path, data_docs: Path) -> dict[str, str]:
-    """Embedded Prefect in its own home, plain progress lines for every batch, unbuffered output."""
+def run_env(prefect_home: Path, data_docs: Path, api_url: str | None = None) -> dict[str, str]:
+    """Prefect in its own home, talking to `api_url` (embedded when None), plain progress lines for every
+    batch, unbuffered output. Nothing of the caller's Prefect or presswatch settings (a profile's API URL,
+    PRESSWATCH_DB...) reaches the run: what it uses is given on its command line or here."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "PRESSWATCH_"))}
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
     return env | {
         "PREFECT_HOME": str(prefect_home),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
@@ -257,6 +265,7 @@ RUN_SPECIFIC_BY_TABLE = {
     # An undated article's story is placed in time by when it landed.
     "stories": {"first_seen", "last_seen"},
     "feed_polls": {"poll_id", "polled_at", "elapsed_s"},
+    "desk_runs": {"built_at"},
 }
 
 

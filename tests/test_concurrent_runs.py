@@ -1,41 +1,31 @@
-"""Two `presswatch run` processes started together on one warehouse, embedded mode (no Prefect server, so
-nothing but DuckDB's file lock keeps them apart): both complete, and the warehouse holds what one run alone
-would have written — every table compared with a single run's over the same inputs."""
+"""Two `presswatch run` processes started together on one warehouse in embedded mode (each starts its own
+Prefect API on one shared Prefect home, so nothing but DuckDB's file lock keeps them apart): both complete,
+and the warehouse holds what one run alone would have written — every table compared with a single run's
+over the same inputs (the session's uninterrupted run, tests/pipeline_reference.py)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from pipeline_runs import CliRun, build_inputs, query, run_env, snapshot
+from pipeline_reference import N_INPUTS, RUN_TIMEOUT_S, run_args
+from pipeline_runs import CliRun, query, run_env, snapshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
-N_INPUTS = int(os.environ.get("PRESSWATCH_CONCURRENT_INPUTS", "64"))
-BATCH = 8
-RUN_TIMEOUT_S = 900
 BOOKKEEPING = ("runs", "run_inputs", "validation_results")
 
 
-def _args(inputs: Path, db: Path) -> list[str]:
-    return ["--seeds", str(inputs), "--db", str(db), "--no-feeds", "--batch-size", str(BATCH), "--workers", "1"]
-
-
 def test_two_runs_started_together_both_complete_and_total_one_runs_warehouse(
-    tmp_path_factory: pytest.TempPathFactory,
+    pipeline_inputs: Path, lone_run: Path, tmp_path_factory: pytest.TempPathFactory
 ):
     base = tmp_path_factory.mktemp("concurrent")
-    inputs = base / "inputs"
-    build_inputs(inputs, N_INPUTS)
-    env = run_env(base / "prefect-home", base / "data-docs")
-
-    alone = base / "alone.duckdb"
-    single = CliRun(_args(inputs, alone), env).start()
-    assert single.finish(RUN_TIMEOUT_S) == 0, single.output()
+    inputs, alone = pipeline_inputs, lone_run
+    env = run_env(base / "prefect-home", base / "data-docs")  # embedded: no API URL
 
     shared = base / "shared.duckdb"
-    runs = [CliRun(_args(inputs, shared), env).start() for _ in range(2)]
+    # One extraction worker each: the two runs share 2 cores.
+    runs = [CliRun(run_args(inputs, shared, 1), env).start() for _ in range(2)]
     codes = [run.finish(RUN_TIMEOUT_S) for run in runs]
     assert codes == [0, 0], "\n\n".join(run.output() for run in runs)
 

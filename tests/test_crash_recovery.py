@@ -36,10 +36,12 @@ def many_seeds(seeds_dir: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("prefect_api")
-def test_killed_run_leaves_consistent_warehouse_and_rerun_completes(many_seeds: Path, db_path: Path, tmp_path: Path):
-    env = os.environ | {"PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": ""}
-    env.pop("PREFECT_API_URL")
+def test_killed_run_leaves_consistent_warehouse_and_rerun_completes(
+    many_seeds: Path, db_path: Path, tmp_path: Path, prefect_api_url: str
+):
+    # The killed process uses the session's Prefect API rather than booting an embedded one (~30 s on a
+    # fresh home); that API has no warehouse limit, so the killed run holds no slot the re-run would wait for.
+    env = os.environ | {"PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": prefect_api_url}
     cmd = [sys.executable, "-m", "presswatch", "run", "--seeds", str(many_seeds), "--db", str(db_path),
            "--batch-size", "1", "--workers", "1", "--no-feeds"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True,

@@ -6,7 +6,8 @@ landing (with the warehouse open inside the batch's transaction), summaries — 
 a plain re-run of the same command, which is the next link; the last re-run is left to finish. After every
 kill the warehouse is checked as it was left (whole batches only, nothing the uninterrupted run lacks),
 and at the end every table is compared with the uninterrupted run's warehouse. How a stage is hit without
-touching the pipeline: see tests/pipeline_runs.py (progress lines, SIGSTOP, then SIGKILL).
+touching the pipeline: see tests/pipeline_runs.py (progress lines, SIGSTOP, then SIGKILL). The inputs and
+the uninterrupted run are the session's (tests/pipeline_reference.py), shared with test_concurrent_runs.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pipeline_reference import BATCH, N_INPUTS, RUN_TIMEOUT_S, run_args
 from pipeline_runs import (
+    GUARD_OFF,
     PROGRESS,
     CliRun,
-    build_inputs,
     last_subflow,
     query,
     run_env,
@@ -27,14 +29,17 @@ from pipeline_runs import (
     stage_of,
 )
 
+from flows.locking import limit_is_active
+
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
-N_INPUTS = int(os.environ.get("PRESSWATCH_FAULT_INPUTS", "120"))
-BATCH = 8
+# Runs in the chain before the summaries kill, each one batch further (see _kill_during): the chain needs at
+# least this many batches, and a stage caught again on a later batch needs one more each.
+N_KILLED_IN_INGEST = 4
+MIN_INPUTS = (N_KILLED_IN_INGEST + 1) * BATCH
 # The progress line after which each ingest stage is in progress (see pipeline_runs.STAGE_AFTER).
 TRIGGER = {"reading": "landed", "extraction": "files read", "validation": "extracted", "landing": "validated"}
 SUMMARY_TO_KILL = "summary: top terms"  # the third summary: mentions and volume are already written
-RUN_TIMEOUT_S = 900
 LANDING_STEPS = 200
 # Tables compared in their own way below: run bookkeeping, whose rows differ by design between one run
 # and a chain of runs.
@@ -42,35 +47,33 @@ BOOKKEEPING = ("runs", "run_inputs", "validation_results")
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("fault-inputs")
-    build_inputs(folder, N_INPUTS)
-    return folder
+def inputs(pipeline_inputs: Path) -> Path:
+    return pipeline_inputs
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def uninterrupted(lone_run: Path) -> Path:
+    return lone_run
+
+
+@pytest.fixture(scope="module")
+def env(prefect_api_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    # The session's API has no warehouse limit: a killed run holds no slot that would keep the next one
+    # waiting, exactly as in embedded mode (each run also logs GUARD_OFF, checked below).
+    assert not limit_is_active()
     base = tmp_path_factory.mktemp("fault-prefect")
-    return run_env(base / "prefect-home", base / "data-docs")
+    return run_env(base / "prefect-home", base / "data-docs", prefect_api_url)
 
 
 def _args(inputs: Path, db: Path, *extra: str) -> list[str]:
-    return ["--seeds", str(inputs), "--db", str(db), "--no-feeds", "--batch-size", str(BATCH),
-            "--workers", "2", *extra]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def uninterrupted(inputs: Path, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("uninterrupted") / "warehouse.duckdb"
-    run = CliRun(_args(inputs, db), env).start()
-    assert run.finish(RUN_TIMEOUT_S) == 0, run.output()
-    return db
+    return run_args(inputs, db, 2, *extra)
 
 
 def _landed(db: Path) -> int:
+    """Inputs earlier runs landed (the next run finds them unchanged and counts them done at once)."""
     if not db.exists():
         return 0
-    return int(query(db, "SELECT count(*) FROM run_inputs WHERE outcome <> 'skipped'")[0][0])
+    return int(query(db, "SELECT count(DISTINCT source) FROM run_inputs WHERE outcome <> 'skipped'")[0][0])
 
 
 def _warehouse_open(pid: int, db: Path) -> bool:
@@ -85,7 +88,11 @@ def _warehouse_open(pid: int, db: Path) -> bool:
 
 
 def _kill_during(run: CliRun, stage: str, after: int, db: Path) -> dict[str, Any]:
-    """Freeze the run each time `stage` begins past `after` inputs, until it is caught in that stage; kill it."""
+    """Freeze the run each time `stage` begins past `after` inputs, until it is caught in that stage; kill it.
+
+    `after` is one batch past what earlier runs landed: the run starts by counting those done in every
+    stage, then reads new inputs batch by batch, so a stage that begins past `after` is working on a new
+    batch, with the pipeline full (the batch after it read and extracting)."""
     trigger, attempts = TRIGGER[stage], 0
 
     def begins(line: str) -> bool:
@@ -154,13 +161,17 @@ def _minus(rows: list[Any], other: list[Any]) -> list[Any]:
 def test_kill_during_each_stage_then_rerun_gives_the_uninterrupted_warehouse(
     inputs: Path, env: dict[str, str], uninterrupted: Path, tmp_path: Path
 ):
+    assert N_INPUTS >= MIN_INPUTS, f"the kill chain needs at least {MIN_INPUTS} inputs"
     db = tmp_path / "warehouse.duckdb"
     reference = snapshot(uninterrupted, skip=BOOKKEEPING)
     kills: list[dict[str, Any]] = []
     for stage in ("reading", "extraction", "validation", "landing"):
-        after = _landed(db) + BATCH  # past what earlier runs landed: this batch is new work
+        landed = _landed(db)
+        after = landed + BATCH  # past what earlier runs landed: this batch is new work
         run = CliRun(_args(inputs, db, "--verbose"), env).start()
         kills.append(_kill_during(run, stage, after, db))
+        assert kills[-1]["inputs_done"] > after > landed, kills[-1]
+        assert any(GUARD_OFF in line for line in run.lines), run.output()
         assert query(db, "SELECT count(*) FROM runs WHERE status = 'running'")[0][0] == len(kills)
         _check_left_consistent(db, reference)
     run = CliRun(_args(inputs, db, "--verbose"), env).start()

@@ -13,11 +13,9 @@ import duckdb
 import lxml.html
 import pytest
 
-from flows.ingest import ingest_flow
-from flows.summaries import summaries_flow
 from presswatch.summaries.report.report import SECTIONS, write_report
+from tests.deskkit import seeds_warehouse
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 INSTALL = "apt-get install chromium fonts-noto-cjk"
 
@@ -42,13 +40,9 @@ def _chromium(browser: str, tmp: Path, *args: str) -> subprocess.CompletedProces
 
 @pytest.fixture(scope="module")
 def summarised_seeds(prefect_api: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    seeds = tmp_path_factory.mktemp("seeds")
-    for path in (ROOT / "seeds").glob("*.txt"):
-        shutil.copy(path, seeds / path.name)
-    db = tmp_path_factory.mktemp("warehouse") / "report.duckdb"
-    assert ingest_flow(seeds_dir=str(seeds), db_path=str(db)).counts["landed"] == 5
-    summaries_flow(db_path=str(db))
-    return db
+    """The five seeds ingested and summarised by real flow runs: a copy of the warehouse the desk tests
+    build once per session (tests/deskkit.py), rather than the same two runs again."""
+    return seeds_warehouse(tmp_path_factory.mktemp("report-warehouse"))
 
 
 @pytest.fixture(scope="module")

@@ -196,20 +196,36 @@ def _synthetic_articles(first: date, quiet_days: int, burst: int) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-@pytest.fixture
-def burst_warehouse(db_path: Path) -> Path:
-    warehouse.prepare(db_path)
+@pytest.fixture(scope="module")
+def burst_summarised(prefect_api: None, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, datetime]:
+    """The synthetic warehouse after its first summaries run, with that run's result and start time. Run
+    once: each test gets a copy of the warehouse as that run left it (burst_warehouse)."""
+    db = tmp_path_factory.mktemp("burst") / "burst.duckdb"
+    warehouse.prepare(db)
     frame = _synthetic_articles(date(2025, 3, 1), quiet_days=20, burst=6)
-    with warehouse.connection(db_path) as con:
+    with warehouse.connection(db) as con:
         con.register("synthetic", frame)
         con.execute(f"INSERT INTO articles ({', '.join(frame.columns)}) SELECT * FROM synthetic")
+    started = datetime.now(UTC)
+    return db, summaries_flow(db_path=str(db)), started
+
+
+@pytest.fixture
+def burst_warehouse(burst_summarised: tuple[Path, dict, datetime], db_path: Path) -> Path:
+    built = burst_summarised[0]
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(built, db_path)
+    wal = built.with_name(built.name + ".wal")
+    if wal.exists():
+        shutil.copy(wal, db_path.with_name(db_path.name + ".wal"))
     return db_path
 
 
-def test_burst_raises_one_spike_alert_and_event(burst_warehouse: Path):
+def test_burst_raises_one_spike_alert_and_event(
+    burst_summarised: tuple[Path, dict, datetime], burst_warehouse: Path
+):
     db = burst_warehouse
-    started = datetime.now(UTC)
-    first = summaries_flow(db_path=str(db))
+    _, first, started = burst_summarised  # the first summaries run over this warehouse
     spikes = _query(db, "SELECT search, day, count, baseline FROM alerts WHERE kind = 'spike'")
     assert spikes == [("deepseek", date(2025, 3, 21), 6, 1.0)]
     assert first["steps"]["alerts"]["new_spike_alerts"] == 1
@@ -221,8 +237,7 @@ def test_burst_raises_one_spike_alert_and_event(burst_warehouse: Path):
 
 
 def test_changed_watchlist_reanalyses_what_depends_on_it(burst_warehouse: Path, tmp_path: Path):
-    db = burst_warehouse
-    summaries_flow(db_path=str(db))
+    db = burst_warehouse  # summarised once already (burst_summarised)
     watchlist = tmp_path / "watchlist.yaml"
     watchlist.write_text(
         (ROOT / "seeds" / "watchlist.yaml").read_text(encoding="utf-8")
