@@ -28,6 +28,7 @@ class RobotsRules:
     note: str  # how the rules were obtained: "robots.txt", "HTTP 404: no rules", "HTTP 503: disallow all"
     fetched_at: float  # time.monotonic()
     sitemaps: tuple[str, ...] = ()
+    transient: bool = False  # disallowed only because robots.txt failed in a way that may pass (5xx, timeout)
 
     def allows(self, url: str, user_agent: str) -> bool:
         if self.parser is None:
@@ -39,7 +40,7 @@ class RobotsRules:
 class Verdict:
     allowed: bool
     reason: str | None  # why not, for the entry's record: "robots.txt disallows ... for presswatch"
-    temporary: bool = False  # no rules could be read (5xx, unreachable): ask again later
+    temporary: bool = False  # no rules could be read for now (5xx, timeout): ask again at a later poll
 
 
 def origin_of(url: str) -> str:
@@ -70,7 +71,8 @@ def fetch_rules(fetcher: Fetcher, origin: str) -> RobotsRules:
             return RobotsRules(origin, None, True, f"HTTP {exc.status}: no rules", now)
         return RobotsRules(origin, None, False, f"robots.txt unreachable ({exc.reason}): disallow all", now)
     except FetchError as exc:  # transient: 5xx, timeouts, connection errors
-        return RobotsRules(origin, None, False, f"robots.txt unreachable ({exc.reason}): disallow all", now)
+        note = f"robots.txt unreachable ({exc.reason}): disallow all"
+        return RobotsRules(origin, None, False, note, now, transient=True)
     return parse_robots(origin, result.body, now)
 
 
@@ -104,7 +106,7 @@ class RobotsCache:
             return Verdict(True, None)
         token = agent.split("/")[0].split()[0] if agent.strip() else agent
         if rules.parser is None:
-            return Verdict(False, f"robots.txt: {rules.note}", temporary=True)
+            return Verdict(False, f"robots.txt: {rules.note}", temporary=rules.transient)
         return Verdict(False, f"robots.txt disallows {urlsplit(url).path or '/'} for {token}")
 
     def _ttl(self, rules: RobotsRules) -> float:
@@ -124,8 +126,9 @@ class RobotsDisallowed(PermanentFetchError):
 
 
 class RobotsUnavailable(RobotsDisallowed):
-    """The site's robots.txt could not be read (5xx, unreachable): nothing of the site is fetched for now
-    (RFC 9309), and a page is tried again at a later poll rather than marked disallowed for good."""
+    """The site's robots.txt failed in a way that may pass (5xx, timeout, refused connection): nothing of the
+    site is fetched for now (RFC 9309), and a page is tried again at a later poll rather than marked
+    disallowed for good. A site that cannot answer at all (no such host) stays disallowed."""
 
 
 def ensure_allowed(fetcher: Fetcher, url: str, robots: RobotsCache | None) -> None:
