@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -31,8 +32,9 @@ class RawDocument:
     full_size: int | None = None
     full_sha256: str | None = None
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        # Hashed once: every stage keys documents by it (a page is read several times a run otherwise).
         return self.full_sha256 or sha256_hex(self.data)
 
     @property
