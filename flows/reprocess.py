@@ -48,11 +48,13 @@ def release(
 
     now = datetime.now(UTC)
     with warehouse.connect(settings) as con:
+        # The validation results in the release's own transaction, as in landing: a kill between the two
+        # would leave released articles whose validation no run records.
         plan = warehouse.release_batch(
             con, raws, results, formats={}, warnings=warnings, flow_run_id=run_id, now=now,
             extractor_version=EXTRACTOR_VERSION,
+            also=lambda c, _: warehouse.record_validation(c, run_id, validation_rows, now),
         )  # fmt: skip
-        warehouse.record_validation(con, run_id, validation_rows, now)
     return [(o.source, o.outcome, o.detail) for o in plan.outcomes]
 
 

@@ -368,16 +368,14 @@ def open_quarantine_documents(con: duckdb.DuckDBPyConnection, limit: int | None 
 
 
 def release_batch(
-    con: duckdb.DuckDBPyConnection,
-    raws: list[RawDocument],
-    results: dict[str, Article | Rejection],
-    **plan_kwargs: Any,
+    con: duckdb.DuckDBPyConnection, raws: list[RawDocument], results: dict[str, Article | Rejection],
+    also: Callable[[duckdb.DuckDBPyConnection, LandingPlan], None] = lambda con, plan: None, **plan_kwargs: Any,
 ) -> LandingPlan:
     """Land re-processed quarantine documents that now pass; their quarantine rows stay, marked released.
 
     The same landing rules apply as for new input (a body already known is a duplicate, a story key already
     known gets a new version). Documents are already stored, and what still fails keeps its original
-    quarantine row, so only articles, duplicates and the release marks are written.
+    quarantine row, so only articles, duplicates and the release marks are written; `also` writes with them.
     """
     with transaction(con):
         articles = [r for r in results.values() if isinstance(r, Article)]
@@ -397,4 +395,5 @@ def release_batch(
                 " WHERE q.doc_sha256 = r.doc_sha256 AND q.released_at IS NULL",
                 [plan_kwargs["now"], [sha for sha, _ in released], [aid for _, aid in released]],
             )
+        also(con, plan)
     return plan
