@@ -152,12 +152,16 @@ class CliRun:
                     if match(self.lines[i]):
                         return i
                 seen = len(self.lines)
-                assert self.proc is not None
-                if self.proc.poll() is not None and not (self._reader and self._reader.is_alive()):
-                    raise AssertionError(f"the run ended ({self.proc.returncode}) first:\n{self.output()}")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no matching line within {timeout_s} s:\n{self.output()}")
+                self._still_waiting(deadline, timeout_s)
                 self._changed.wait(timeout=0.5)
+
+    def _still_waiting(self, deadline: float, timeout_s: float) -> None:
+        """Raise if the run ended, or the deadline passed, before the line being waited for came."""
+        assert self.proc is not None
+        if self.proc.poll() is not None and not (self._reader and self._reader.is_alive()):
+            raise AssertionError(f"the run ended ({self.proc.returncode}) first:\n{self.output()}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no matching line within {timeout_s} s:\n{self.output()}")
 
     def _processes(self) -> list[tuple[int, int]]:
         # Listed while the parent lives: the Prefect API and extraction workers are found through it.
@@ -179,11 +183,7 @@ class CliRun:
         deadline = time.monotonic() + timeout_s
         with self._changed:
             while self.stopped_at is None:
-                assert self.proc is not None
-                if self.proc.poll() is not None and not (self._reader and self._reader.is_alive()):
-                    raise AssertionError(f"the run ended ({self.proc.returncode}) first:\n{self.output()}")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no matching line within {timeout_s} s:\n{self.output()}")
+                self._still_waiting(deadline, timeout_s)
                 self._changed.wait(timeout=0.5)
             index = self.stopped_at
         return index, self.freeze()

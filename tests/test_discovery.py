@@ -3,20 +3,19 @@ and the `presswatch feeds` command group (health by default, `discover`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from feedkit import Item, atom, rss
 from loopback import ALLOW_LOOPBACK, LoopbackServer, Reply
-from sitekit import FAST, HTML, TEXT, XML, Url, home_page, migrate_for_feeds, sitemap_index, urlset
+from sitekit import HTML, TEXT, XML, Url, home_page, migrate_for_feeds, sitemap_index, urlset
 from typer.testing import CliRunner
 
 from presswatch.cli import app
 from presswatch.ingest.discovery import discover, yaml_snippet
 from presswatch.ingest.feeds import FeedConfig, FeedPoll, load_feed_configs
-from presswatch.ingest.fetch import Fetcher, HostRateLimiter
+from presswatch.ingest.fetch import Fetcher
 from presswatch.ingest.robots import RobotsCache
 from presswatch.store import db as warehouse
 from presswatch.store import feeds as feedstore
@@ -26,18 +25,6 @@ ITEMS = [
     Item("新闻一", "http://x.example/1", "Sat, 08 Feb 2025 16:52:15 +0800"),
     Item("新闻二", "http://x.example/2", "Sun, 09 Feb 2025 09:00:00 +0800"),
 ]
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(FAST, HostRateLimiter()) as f:
-        yield f
 
 
 def test_site_with_feed_links_lists_them_checked(server: LoopbackServer, fetcher: Fetcher) -> None:

@@ -32,12 +32,7 @@ FAST = FetchPolicy(
 )
 
 
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
-        yield srv
-
-
+# The loopback `server` fixture is sitekit's; the fetcher here has its own, tighter policy (FAST above).
 @pytest.fixture
 def fetcher() -> Iterator[Fetcher]:
     with Fetcher(FAST, HostRateLimiter()) as f:
