@@ -47,10 +47,12 @@ def replicate(src: Path, dst: Path, copies: int) -> float:
             " FROM articles a JOIN idmap m ON a.article_id = m.old",
             [str(k)] * 3,
         )
-        con.execute("INSERT INTO search_text SELECT m.new, s.body FROM search_text s JOIN idmap m ON s.article_id = m.old")
+        con.execute("INSERT INTO search_text SELECT m.new, s.body FROM search_text s JOIN idmap m ON s.article_id = m.old"
+                    " ORDER BY s.rowid")  # fmt: skip
         con.execute(
             "INSERT INTO desk_docs SELECT d.doc + ?, m.new, d.story_key || '#' || ?, d.version, d.current, d.day,"
-            " d.published_at, d.published_utc, d.outlet, d.language FROM desk_docs d JOIN idmap m ON d.article_id = m.old",
+            " d.published_at, d.published_utc, d.outlet, d.language, d.outlet_canonical"
+            " FROM desk_docs d JOIN idmap m ON d.article_id = m.old ORDER BY d.doc",
             [shift, str(k)],
         )
         con.execute("INSERT INTO desk_article_outlets SELECT m.new, o.outlet_id, o.resolved_by FROM desk_article_outlets o"
@@ -61,6 +63,7 @@ def replicate(src: Path, dst: Path, copies: int) -> float:
         con.execute("INSERT INTO desk_terms_done SELECT doc + ? FROM desk_terms_done WHERE doc < ?", [shift, n])
         con.execute("INSERT INTO desk_runs SELECT run + ?, lo + ?, hi + ?, built_at FROM desk_runs WHERE run < ?",
                     [k * n_runs, shift, shift, n_runs])  # fmt: skip
+        con.execute("INSERT INTO desk_quad_runs SELECT run + ? FROM desk_quad_runs WHERE run < ?", [k * n_runs, n_runs])
         rows = [(gram, run + k * n_runs, _shift(blob, shift)) for gram, run, blob in base_postings]
         con.register("shifted", pd.DataFrame(rows, columns=["gram", "run", "docs"]))
         con.execute("INSERT INTO desk_postings SELECT gram, run, docs FROM shifted")

@@ -5,7 +5,8 @@ worker processes when there are many) and writes one pass (desk_runs) of posting
 transaction: an interrupted run keeps what it finished and the next goes on. Only new articles are read.
 `rebuild_grams` drops every pass and indexes everything again (after a change of the key rules).
 Passes accumulate (one or more per summaries run); `compact_grams` merges small trailing passes into one
-by joining their posting lists, without reading any text.
+by joining their posting lists, without reading any text. Passes written before Han 4-gram keys existed
+(migration 014) get them from `add_quads`, pass by pass, each recorded in desk_quad_runs.
 """
 
 from __future__ import annotations
@@ -50,6 +51,26 @@ def _number_new_docs(con: duckdb.DuckDBPyConnection) -> None:
         " WHERE story_key IN (SELECT story_key FROM desk_docs WHERE doc >= ?)",
         [first],
     )
+    _check_text_rows(con, first)
+
+
+def _check_text_rows(con: duckdb.DuckDBPyConnection, first: int) -> None:
+    """Record whether every document's number is its search form's row in search_text (desk_state
+    'text_rows'), which lets lookup.py read a candidate's text by row number instead of joining by id.
+
+    search_text is append-only and documents are numbered in its row order, so this holds unless rows
+    were ever removed; it is checked on the new documents only (on all of them when never checked)."""
+    state = con.execute("SELECT value FROM desk_state WHERE key = 'text_rows'").fetchall()
+    if state and state[0][0] != "aligned":
+        return  # stays so until rebuild_grams
+    since = first if state else 0
+    if not con.execute("SELECT count(*) FROM desk_docs WHERE doc >= ?", [since]).fetchall()[0][0]:
+        return
+    off = con.execute(
+        "SELECT count(*) FROM desk_docs d JOIN search_text s USING (article_id) WHERE d.doc >= ? AND s.rowid <> d.doc",
+        [since],
+    ).fetchall()[0][0]
+    con.execute("INSERT OR REPLACE INTO desk_state VALUES ('text_rows', ?)", ["misaligned" if off else "aligned"])
 
 
 def _word_ids(con: duckdb.DuckDBPyConnection, words: set[str]) -> dict[str, int]:
@@ -69,6 +90,51 @@ def _word_ids(con: duckdb.DuckDBPyConnection, words: set[str]) -> dict[str, int]
         con.unregister("pending_words")
 
 
+def _quads(part: tuple[list[str], int]) -> tuple[int, int, list[tuple[int, bytes]]]:
+    """One pass's Han 4-gram postings only, in a worker process (add_quads)."""
+    bodies, lo = part
+    return lo, lo + len(bodies), grams.han_postings(bodies, lo, small=False, quads=True)
+
+
+def _bodies(con: duckdb.DuckDBPyConnection, lo: int, hi: int) -> list[tuple[int, str]]:
+    """The search forms of documents [lo, hi): by row number when documents are rows (a range of rows is
+    read), else by joining ids (which reads every row of search_text)."""
+    if con.execute("SELECT value FROM desk_state WHERE key = 'text_rows'").fetchall() == [("aligned",)]:
+        sql = "SELECT rowid, body FROM search_text WHERE rowid >= ? AND rowid < ? AND rowid < (SELECT count(*) FROM desk_docs)"
+    else:
+        sql = "SELECT d.doc, s.body FROM desk_docs d JOIN search_text s USING (article_id) WHERE d.doc >= ? AND d.doc < ?"
+    return con.execute(sql + " ORDER BY 1", [lo, hi]).fetchall()
+
+
+def _map(fn: Any, parts: list[Any], workers: int) -> Iterable[Any]:
+    if workers > 1 and len(parts) > 1:
+        from presswatch.workpool import get_pool
+
+        return get_pool(workers).map(fn, parts)
+    return map(fn, parts)
+
+
+def add_quads(con: duckdb.DuckDBPyConnection, workers: int = 1) -> int:
+    """Add the 4-gram keys of every pass that has none (written before migration 014); returns the
+    documents covered. Each pass in one transaction, so an interrupted run keeps what it finished."""
+    pending = con.execute("SELECT run, lo, hi FROM desk_runs WHERE run NOT IN (SELECT run FROM desk_quad_runs)"
+                          " ORDER BY lo").fetchall()  # fmt: skip
+    added = 0
+    for start in range(0, len(pending), max(workers, 1)):
+        batch = pending[start : start + max(workers, 1)]
+        rows = _bodies(con, batch[0][1], batch[-1][2])
+        body = {doc: text for doc, text in rows}
+        del rows
+        parts = [([body.get(d, "") for d in range(lo, hi)], lo) for _, lo, hi in batch]
+        del body
+        for (run, _, _), (lo, hi, quad_rows) in zip(batch, _map(_quads, parts, workers), strict=True):
+            with transaction(con):
+                insert_frame(con, "desk_postings", pd.DataFrame(quad_rows, columns=["gram", "docs"]).assign(run=run))
+                con.execute("INSERT INTO desk_quad_runs VALUES (?)", [run])
+            added += hi - lo
+    return added
+
+
 def _write_pass(con: duckdb.DuckDBPyConnection, lo: int, hi: int, han_rows: list[Any], per_doc: list[Any]) -> None:
     with transaction(con):
         ids = _word_ids(con, {w for words, _ in per_doc for w in words})
@@ -84,34 +150,33 @@ def _write_pass(con: duckdb.DuckDBPyConnection, lo: int, hi: int, han_rows: list
         frame = pd.DataFrame(han_rows + word_rows, columns=["gram", "docs"]).assign(run=run)
         insert_frame(con, "desk_postings", frame)
         con.execute("INSERT INTO desk_runs VALUES (?, ?, ?, ?)", [run, lo, hi, datetime.now(UTC)])
+        con.execute("INSERT INTO desk_quad_runs VALUES (?)", [run])
 
 
 def index_grams(con: duckdb.DuckDBPyConnection, workers: int = 1, pass_docs: int = PASS_DOCS) -> int:
     """Index every article of search_text not indexed yet; returns how many were indexed."""
+    numbered, texts = con.execute("SELECT (SELECT count(*) FROM desk_docs), (SELECT count(*) FROM search_text)").fetchall()[0]
     with transaction(con):
-        _number_new_docs(con)
+        if numbered != texts:  # both only grow: equal counts, every search form is numbered
+            _number_new_docs(con)
+        else:
+            _check_text_rows(con, numbered)  # once, on a warehouse indexed before the check existed
+    add_quads(con, workers)  # after the check: it reads the passes' text by row number
     indexed = 0
     while True:
-        lo = con.execute("SELECT coalesce(max(hi), 0) FROM desk_runs").fetchall()[0][0]
+        lo, numbered = con.execute("SELECT (SELECT coalesce(max(hi), 0) FROM desk_runs),"
+                                   " (SELECT count(*) FROM desk_docs)").fetchall()[0]  # fmt: skip
+        if lo >= numbered:
+            break
         batch = pass_docs * max(workers, 1)
-        rows = con.execute(
-            "SELECT d.doc, s.body FROM desk_docs d JOIN search_text s USING (article_id)"
-            " WHERE d.doc >= ? AND d.doc < ? ORDER BY d.doc",
-            [lo, lo + batch],
-        ).fetchall()
+        rows = _bodies(con, lo, lo + batch)
         if not rows:
             break
         if [r[0] for r in rows] != list(range(lo, lo + len(rows))):
             raise RuntimeError("desk_docs has gaps: rebuild the search index (rebuild_grams)")
         parts = [([r[1] for r in rows[i : i + pass_docs]], lo + i) for i in range(0, len(rows), pass_docs)]
         del rows
-        if workers > 1 and len(parts) > 1:
-            from presswatch.workpool import get_pool
-
-            done: Iterable[Any] = get_pool(workers).map(_extract, parts)
-        else:
-            done = map(_extract, parts)
-        for part_lo, part_hi, han_rows, per_doc in done:
+        for part_lo, part_hi, han_rows, per_doc in _map(_extract, parts, workers):
             _write_pass(con, part_lo, part_hi, han_rows, per_doc)
             indexed += part_hi - part_lo
     compact_grams(con)
@@ -121,8 +186,9 @@ def index_grams(con: duckdb.DuckDBPyConnection, workers: int = 1, pass_docs: int
 def rebuild_grams(con: duckdb.DuckDBPyConnection, workers: int = 1) -> int:
     """Drop the whole index (documents renumbered) and index every article of search_text again."""
     with transaction(con):
-        for table in ("desk_postings", "desk_runs", "desk_words", "desk_docs"):
+        for table in ("desk_postings", "desk_runs", "desk_quad_runs", "desk_words", "desk_docs"):
             con.execute(f"DELETE FROM {table}")  # names from this module
+        con.execute("DELETE FROM desk_state WHERE key = 'text_rows'")
     return index_grams(con, workers)
 
 
@@ -138,19 +204,25 @@ def compact_grams(con: duckdb.DuckDBPyConnection) -> int:
         return 0
     lo, hi, ids = tail[0][1], tail[-1][2], [r[0] for r in tail]
     merged = min(ids)
+    with_quads = con.execute("SELECT count(*) FROM desk_quad_runs WHERE run IN (SELECT unnest(?))", [ids]).fetchall()
     with transaction(con):
         rows = con.execute("SELECT p.gram, r.lo, r.hi, p.docs FROM desk_postings p JOIN desk_runs r USING (run)"
                            " WHERE p.run IN (SELECT unnest(?)) ORDER BY p.gram, r.lo", [ids]).fetchall()  # fmt: skip
         out = []
         for gram, blobs in _by_gram(rows):
+            if gram >= grams.QUAD_TAG and with_quads[0][0] != len(ids):
+                continue  # some passes have no 4-grams: add_quads adds them all to the merged pass
             mask = np.zeros(hi - lo, dtype=bool)
             for run_lo, run_hi, blob in blobs:
                 grams.decode_into(mask, blob, run_lo, run_hi, offset=lo)
             out.append((gram, merged, grams.encode(np.flatnonzero(mask) + lo, lo, hi)))
         con.execute("DELETE FROM desk_postings WHERE run IN (SELECT unnest(?))", [ids])
         con.execute("DELETE FROM desk_runs WHERE run IN (SELECT unnest(?))", [ids])
+        con.execute("DELETE FROM desk_quad_runs WHERE run IN (SELECT unnest(?))", [ids])
         insert_frame(con, "desk_postings", pd.DataFrame(out, columns=["gram", "run", "docs"]))
         con.execute("INSERT INTO desk_runs VALUES (?, ?, ?, ?)", [merged, lo, hi, datetime.now(UTC)])
+        if with_quads[0][0] == len(ids):  # a pass without 4-grams merged in: add_quads adds them all
+            con.execute("INSERT INTO desk_quad_runs VALUES (?)", [merged])
     return len(ids)
 
 

@@ -36,6 +36,11 @@ def directory_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 def materialise_outlets(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Resolve the articles not resolved yet (all of them after a directory change), in one transaction."""
     fingerprint = directory_fingerprint(con)
+    # The articles' count when the map was last made: articles only grow, so the same count and the same
+    # directory leave nothing to resolve (the view below scans every article for its current version).
+    mark = f"{fingerprint}/{con.execute('SELECT count(*) FROM articles').fetchall()[0][0]}"
+    if con.execute("SELECT value FROM desk_state WHERE key = 'outlets_mark'").fetchall() == [(mark,)]:
+        return {"outlets_resolved": 0, "outlets_tried": 0, "outlets_full": 0}
     with transaction(con):
         stored = con.execute("SELECT value FROM desk_state WHERE key = 'outlets_fingerprint'").fetchall()
         full = not stored or stored[0][0] != fingerprint
@@ -54,4 +59,5 @@ def materialise_outlets(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         con.execute(_CANONICAL)
         resolved = con.execute("SELECT count(*) FROM desk_resolved").fetchall()[0][0]
         con.execute("DROP TABLE desk_resolved")
+        con.execute("INSERT OR REPLACE INTO desk_state VALUES ('outlets_mark', ?)", [mark])
     return {"outlets_resolved": int(resolved), "outlets_tried": int(tried), "outlets_full": int(full)}

@@ -201,8 +201,8 @@ def rank_log_odds(
     scored: list[dict[str, Any]] = []
     for term, y_fg, y_bg in counts:
         alpha = prior * y_bg / n_bg
-        if y_fg == 0 or alpha <= 0:
-            continue
+        if y_fg == 0 or alpha <= 0 or n_fg + prior - y_fg - alpha <= 0 or n_bg + prior - y_bg - alpha <= 0:
+            continue  # no odds when a term is all there is (a background of one term)
         delta = math.log((y_fg + alpha) / (n_fg + prior - y_fg - alpha)) - math.log(
             (y_bg + alpha) / (n_bg + prior - y_bg - alpha)
         )

@@ -25,7 +25,16 @@ WINDOWS = 8  # ... in this many runs of consecutive matching documents
 def index_terms(con: duckdb.DuckDBPyConnection) -> int:
     """Copy the terms of indexed documents analysed since the last call; returns the documents added.
 
-    Analysed: the terms step recorded them (summary_analysed), or article_terms has rows for them."""
+    Analysed: the terms step recorded them (summary_analysed), or article_terms has rows for them.
+    Nothing is read when every document is copied, or when nothing changed since the last call (the
+    counts of documents, copied documents, 'terms' marks and article_terms rows are the same)."""
+    mark = "/".join(str(v) for v in con.execute(
+        "SELECT (SELECT count(*) FROM desk_docs), (SELECT count(*) FROM desk_terms_done),"
+        " (SELECT count(*) FROM summary_analysed WHERE step = 'terms'), (SELECT count(*) FROM article_terms)"
+    ).fetchall()[0])  # fmt: skip
+    docs, done = mark.split("/")[:2]
+    if docs == done or con.execute("SELECT value FROM desk_state WHERE key = 'terms_mark'").fetchall() == [(mark,)]:
+        return 0
     with transaction(con):
         con.execute(
             "CREATE OR REPLACE TEMP TABLE desk_new_docs AS SELECT d.doc, d.article_id FROM desk_docs d"
@@ -52,6 +61,10 @@ def index_terms(con: duckdb.DuckDBPyConnection) -> int:
             con.execute("DROP TABLE desk_days")
         con.execute("DROP TABLE desk_new_terms")
         con.execute("DROP TABLE desk_new_docs")
+        # Every analysed document is copied now: the same counts next time mean nothing new.
+        parts = mark.split("/")
+        parts[1] = str(int(done) + added)
+        con.execute("INSERT OR REPLACE INTO desk_state VALUES ('terms_mark', ?)", ["/".join(parts)])
     return added
 
 

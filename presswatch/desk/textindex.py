@@ -112,14 +112,19 @@ def index_pending(con: duckdb.DuckDBPyConnection, workers: int = 1, chunk: int =
 
     Chunked, one transaction each, so an interrupted run keeps what it finished and the next goes on."""
     added = 0
-    while True:
+    # Both tables only grow and every search_text row is an article's: equal counts, nothing to add
+    # (counting is cheap; the anti-join below reads every id of both, seconds at a million articles).
+    if con.execute("SELECT (SELECT count(*) FROM articles) = (SELECT count(*) FROM search_text)").fetchall()[0][0]:
+        return 0
+    # The ids first, then each chunk's texts by id: an anti-join that also carries title and text reads
+    # every article's text (100k articles: 1.5 s of CPU with nothing to add; ids alone: 0.03 s).
+    pending = [r[0] for r in con.execute(
+        "SELECT a.article_id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM search_text s WHERE s.article_id = a.article_id)"
+        " ORDER BY a.rowid").fetchall()]  # fmt: skip
+    for ids in _chunks(pending, chunk * max(workers, 1)):
         rows = con.execute(
-            "SELECT a.article_id, a.title, a.text FROM articles a"
-            " WHERE NOT EXISTS (SELECT 1 FROM search_text s WHERE s.article_id = a.article_id) LIMIT ?",
-            [chunk * max(workers, 1)],
+            "SELECT article_id, title, text FROM articles WHERE article_id IN (SELECT unnest(?)) ORDER BY rowid", [ids]
         ).fetchall()
-        if not rows:
-            return added
         if workers > 1 and len(rows) >= MIN_PARALLEL:  # below it, starting processes costs more
             from presswatch.workpool import get_pool
 
@@ -130,3 +135,4 @@ def index_pending(con: duckdb.DuckDBPyConnection, workers: int = 1, chunk: int =
         with transaction(con):
             insert_frame(con, "search_text", frame)
         added += len(frame)
+    return added
