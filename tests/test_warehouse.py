@@ -69,3 +69,38 @@ def test_read_only_query_cannot_write(con, db_path: Path):
         warehouse.read_only_query(db_path, "DELETE FROM articles")
     cols, rows = warehouse.read_only_query(db_path, "SELECT count(*) AS n FROM articles")
     assert cols == ["n"] and rows == [(0,)]
+
+
+def _largest_row_group(path: Path) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "SELECT max(count) FROM pragma_storage_info('t') WHERE segment_type = 'BIGINT'"
+        ).fetchall()[0][0]
+
+
+def test_writers_append_in_small_row_groups(tmp_path: Path):
+    # A checkpoint merges the trailing row groups: their size bounds its memory (store/connections.py).
+    path = tmp_path / "w.duckdb"
+    with warehouse.connection(path) as con:
+        con.execute("CREATE TABLE t AS SELECT range AS i FROM range(?)", [3 * warehouse.ROW_GROUP_ROWS])
+    assert _largest_row_group(path) == warehouse.ROW_GROUP_ROWS
+
+
+def test_a_plain_duckdb_connection_would_append_in_large_row_groups(tmp_path: Path):
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t AS SELECT range AS i FROM range(?)", [3 * warehouse.ROW_GROUP_ROWS])
+    assert _largest_row_group(path) > warehouse.ROW_GROUP_ROWS
+
+
+@pytest.mark.parametrize("stem", ["presswatch", "memory", "it's"])
+def test_a_writer_sees_the_catalog_a_plain_connection_names(tmp_path: Path, stem: str):
+    path = tmp_path / f"{stem}.duckdb"
+    with warehouse.connection(path) as con:
+        con.execute("CREATE TABLE t (i INTEGER)")
+        con.execute("INSERT INTO t VALUES (1)")
+        written = con.execute("SELECT current_database()").fetchall()[0][0]
+    with warehouse.connection(path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM t").fetchall() == [(1,)]
+        read = con.execute("SELECT current_database()").fetchall()[0][0]
+    assert written == read or (stem == "memory" and written == "memory_warehouse")

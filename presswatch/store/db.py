@@ -1,18 +1,14 @@
 """The DuckDB warehouse: connections, migrations, views, and the writes of one batch.
 
 SQL lives in warehouse/ as files; this module only runs it. Every value is bound, never formatted in.
-DuckDB allows one writing process per file: connections are short (one batch, one transaction) and
-retried while another process holds the lock, so a second run waits instead of failing.
+Connections (the lock wait, the writers' row groups) are in store/connections.py, re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,76 +17,14 @@ import duckdb
 import pandas as pd
 
 from presswatch.records import Article, RawDocument, Rejection
-from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S, SQL_DIR, Settings
+from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S, SQL_DIR
+from presswatch.store.connections import ROW_GROUP_ROWS as ROW_GROUP_ROWS
+from presswatch.store.connections import WarehouseLocked as WarehouseLocked
+from presswatch.store.connections import connect as connect
+from presswatch.store.connections import connection as connection
+from presswatch.store.connections import open_connection as open_connection
+from presswatch.store.connections import transaction as transaction
 from presswatch.store.landing import Known, LandingPlan, article_id_for, plan_landing, story_key_for
-
-
-class WarehouseLocked(RuntimeError):
-    pass
-
-
-def _is_lock_error(exc: Exception) -> bool:
-    msg = str(exc)
-    return "lock" in msg.lower() and ("Conflicting lock" in msg or "Could not set lock" in msg)
-
-
-def open_connection(
-    db_path: str | Path,
-    *,
-    read_only: bool = False,
-    timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
-    config: dict[str, Any] | None = None,
-) -> duckdb.DuckDBPyConnection:
-    """Open the file, waiting (with backoff) while another process holds its lock."""
-    path = Path(db_path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + timeout_s
-    delay = 0.05
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only, config=config or {})
-        except duckdb.IOException as exc:
-            if not _is_lock_error(exc) or time.monotonic() >= deadline:
-                if _is_lock_error(exc):
-                    raise WarehouseLocked(f"{path} is locked by another process: {exc}") from exc
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
-
-
-@contextmanager
-def connection(
-    db_path: str | Path,
-    *,
-    read_only: bool = False,
-    timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
-    config: dict[str, Any] | None = None,
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = open_connection(db_path, read_only=read_only, timeout_s=timeout_s, config=config)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def connect(
-    settings: Settings, *, read_only: bool = False
-) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
-    """A connection to the run's warehouse, waiting for another process's lock as long as the settings say."""
-    return connection(settings.db_path, read_only=read_only, timeout_s=settings.lock_timeout_s)
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """BEGIN ... COMMIT, rolled back on any error: what is written inside lands wholly or not at all."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
@@ -244,7 +178,9 @@ def land_batch(
     return plan
 
 
-def _record_inputs(con: duckdb.DuckDBPyConnection, plan: LandingPlan, run_id: str | None, now: datetime) -> None:
+def _record_inputs(
+    con: duckdb.DuckDBPyConnection, plan: LandingPlan, run_id: str | None, now: datetime
+) -> None:
     """One run_inputs row per input, in the batch's transaction: the ledger the reconciliation counts."""
     _insert(
         con,
@@ -368,8 +304,11 @@ def open_quarantine_documents(con: duckdb.DuckDBPyConnection, limit: int | None 
 
 
 def release_batch(
-    con: duckdb.DuckDBPyConnection, raws: list[RawDocument], results: dict[str, Article | Rejection],
-    also: Callable[[duckdb.DuckDBPyConnection, LandingPlan], None] = lambda con, plan: None, **plan_kwargs: Any,
+    con: duckdb.DuckDBPyConnection,
+    raws: list[RawDocument],
+    results: dict[str, Article | Rejection],
+    also: Callable[[duckdb.DuckDBPyConnection, LandingPlan], None] = lambda con, plan: None,
+    **plan_kwargs: Any,
 ) -> LandingPlan:
     """Land re-processed quarantine documents that now pass; their quarantine rows stay, marked released.
 
