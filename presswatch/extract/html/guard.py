@@ -20,9 +20,13 @@ from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import extract_metainfo
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
+from presswatch.extract.html.trafpaths import MATCHERS
 from presswatch.extract.metadata import count_chars
 
 LOG = logging.getLogger(__name__)
+# The same elements as trafilatura's XPaths, found at a third of the CPU (presswatch.extract.html.trafpaths).
+_NOT_AUTHORS = MATCHERS.get("AUTHOR_DISCARD_XPATHS", AUTHOR_DISCARD_XPATHS)
+_AUTHORS = MATCHERS.get("AUTHOR_XPATHS", AUTHOR_XPATHS)
 
 CHINESE_PAGE = 0.3  # Han share of the page's letters from which the Chinese-portal rules apply
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")  # runs: see metadata.count_chars
@@ -49,8 +53,8 @@ def trafilatura_author(tree: HtmlElement) -> list[str] | None:
     comment, related and share blocks it discards for authors. The pruning is done in place (trafilatura
     prunes a copy, a third of an extraction): call it last, when the tree is no longer needed."""
     try:
-        prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS)
-        found = extract_metainfo(tree, AUTHOR_XPATHS, len_limit=120)
+        prune_unwanted_nodes(tree, _NOT_AUTHORS)
+        found = extract_metainfo(tree, _AUTHORS, len_limit=120)
         found = normalize_authors(None, found) if found else None
     except Exception as err:  # a byline guess is not worth losing the page over
         LOG.debug("trafilatura author failed: %s", err)

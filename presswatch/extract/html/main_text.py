@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import lxml.html
-import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 from readability import Document
@@ -50,6 +49,7 @@ from presswatch.extract.html.clean import (
     strip_noise,
     text_size,
 )
+from presswatch.extract.html.fasttraf import bare_extraction
 from presswatch.extract.html.guard import is_chinese_page
 from presswatch.extract.html.meta import (
     PageHints,
@@ -219,7 +219,7 @@ def unshared_edges(paragraphs: list[str], other: str) -> tuple[int, int]:
 
 
 def _trafilatura_text(tree: HtmlElement, precise: bool = True) -> str:
-    doc = trafilatura.bare_extraction(tree, fast=True, favor_precision=precise, include_comments=False)
+    doc = bare_extraction(tree, fast=True, favor_precision=precise, include_comments=False)
     return str(getattr(doc, "text", "") or "") if doc is not None else ""
 
 

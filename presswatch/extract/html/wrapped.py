@@ -34,6 +34,7 @@ from lxml.html import HtmlElement
 
 from presswatch.extract.html.authors import find_authors
 from presswatch.extract.html.clean import normal_form, text_size
+from presswatch.extract.html.fasttraf import bare_extraction
 from presswatch.extract.html.guard import trafilatura_author
 
 LOG = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def wrapped_text(
 
 def trafilatura_text(tree: HtmlElement) -> str:
     """trafilatura's default balance without its fallback pass (readability is run by the caller)."""
-    doc = trafilatura.bare_extraction(tree, fast=True, include_comments=False)
+    doc = bare_extraction(tree, fast=True, include_comments=False)
     return str(getattr(doc, "text", "") or "") if doc is not None else ""
 
 
