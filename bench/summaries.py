@@ -3,10 +3,11 @@
     .venv/bin/python bench/summaries.py --sizes 10000 100000 [1000000] [--workdir DIR] [--new 1000]
         [--reuse] [--phases cold aggregates daily]
 
-Synthetic articles are recombinations of the seeds' paragraphs (the seeds extracted by the project's own
-extractor): 20-44 paragraphs each (the seeds' mean length), 40 outlets, a year of dates (10% undated),
-and one in five a republication of a recent article in another outlet with one paragraph dropped, so
-stories form. Texts are built in DuckDB SQL; every text is distinct (article_id = sha256 of the text).
+Synthetic articles are recombined paragraphs: 15 % the seeds' (extracted by the project's own extractor),
+the rest generated from jieba's dictionary, one generated paragraph per article in the pool (so unrelated
+articles share little text, as real news: see bench/summaries_build.py); 20-44 paragraphs each (the seeds'
+mean length), 40 outlets, a year of dates (10% undated), and one in five a republication of a recent
+article in another outlet with one paragraph dropped, so stories form. Texts are built in DuckDB SQL; every text is distinct (article_id = sha256 of the text).
 
 For each size N it times, with the same functions the Prefect tasks call (presswatch/store/summaries.py
 summarise(), the flow's steps in the flow's order, without Prefect):
@@ -57,7 +58,7 @@ from presswatch.summaries.searches import load_searches
 from presswatch.summaries.stories import minhash_signature
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: `bench` as a package
-from bench.summaries_build import NOW, build, land_new, seed_paragraphs
+from bench.summaries_build import NOW, build, corpus, land_new, pid_sql
 from bench.summaries_table import AGGREGATES, seed_terms, table
 
 CONFIG = summaries.AnalysisConfig()
@@ -121,7 +122,7 @@ def analyse_sample(db: Path, sample: int, workers: int, write: bool) -> tuple[li
     return ids, rates
 
 
-def replicate(db: Path, sample_ids: list[str], paragraphs: list[str]) -> float:
+def replicate(db: Path, sample_ids: list[str], paragraphs: list[str], seeds: int) -> float:
     """Derived rows for every other article: copied from the sample, signatures composed (see module doc)."""
     started = time.perf_counter()
     para_sigs = np.stack([minhash_signature(p) for p in paragraphs])
@@ -146,10 +147,9 @@ def replicate(db: Path, sample_ids: list[str], paragraphs: list[str]) -> float:
             con.execute("INSERT INTO summary_analysed SELECT ?, article_id FROM bench_map", [step])
         ids = [r[0] for r in con.execute("SELECT article_id FROM bench_map ORDER BY row_no").fetchall()]
         plan = con.execute(
-            "SELECT m.row_no, hash(p.base, pos) % ? AS pid FROM bench_map m"
+            f"SELECT m.row_no, {pid_sql('p.base', 'pos', seeds, len(paragraphs))} AS pid FROM bench_map m"
             " JOIN bench_plan p ON 'bench://' || p.i = m.source CROSS JOIN range(44) r(pos)"
-            " WHERE pos < p.k AND pos <> p.dropped ORDER BY m.row_no",
-            [len(paragraphs)],
+            " WHERE pos < p.k AND pos <> p.dropped ORDER BY m.row_no"
         ).fetchnumpy()
     rows, pids = plan["row_no"].astype(np.int64), plan["pid"].astype(np.int64)
     starts = np.flatnonzero(np.r_[True, np.diff(rows) != 0])
@@ -182,11 +182,27 @@ QUERIES = {
 }
 
 
+DESK = {"on": False}  # --desk: also time the flow's desk steps (presswatch/desk, another workstream's)
+
+
 def run(db: Path, workers: int, rebuild: bool = False) -> dict[str, float]:
-    """One summaries run as the flow does it (without Prefect): seconds per step and aggregate."""
+    """One summaries run as the flow does it (without Prefect): seconds per step and aggregate; with
+    --desk also the flow's desk steps (prepare_desk before, finish_desk after), timed apart as "desk: *"
+    and kept out of "summaries" (the summaries' own work)."""
     timings: dict[str, float] = {}
+    if DESK["on"]:
+        from presswatch.desk.prepare import prepare_desk
+        from presswatch.settings import SEEDS_DIR
+
+        timings["desk: prepare"], _ = timed(lambda: on_db(db, lambda con: prepare_desk(con, SEEDS_DIR / "outlets.yaml", workers)))
+    started = time.perf_counter()
     summary_store.summarise(str(db), CONFIG, NOW, workers=workers, rebuild=rebuild, vocabulary=VOCABULARY,
                             searches=SEARCHES, run_id="bench", timings=timings)  # fmt: skip
+    timings["summaries"] = time.perf_counter() - started
+    if DESK["on"]:
+        from presswatch.desk.prepare import finish_desk
+
+        timings["desk: finish"], _ = timed(lambda: on_db(db, finish_desk))
     return timings
 
 
@@ -225,9 +241,10 @@ def daily_run(
     summaries.shutdown_pool()  # the daily run includes the workers' start-up
     landed = land_new(db, new)
     print(f"  {landed} new articles landed, after a catch-up run ({sum(caught.values()):.1f} s, untimed)")
-    started = time.perf_counter()
+    cpu = time.process_time()
     times = run(db, workers)
-    times["total"] = time.perf_counter() - started
+    times["cpu"] = time.process_time() - cpu  # this process (the run's analyses run in it, below 5,000 new)
+    times["total"] = times["summaries"]
     ratios = {k: v / base["scan_s"] for k, v in times.items()}
     print("  daily run: " + ", ".join(f"{k} {v:.2f}" for k, v in times.items()), flush=True)
     print(f"  daily run total: {times['total']:.2f} s = {ratios['total']:.1f}× full scan", flush=True)
@@ -242,7 +259,7 @@ def daily_run(
     return times, ratios, landed
 
 
-def cold_run(db: Path, n: int, reuse: bool, args: Any, paragraphs: list[str]) -> dict[str, Any]:
+def cold_run(db: Path, n: int, reuse: bool, args: Any, paragraphs: list[str], seeds: int) -> dict[str, Any]:
     result: dict[str, Any] = {"cold_measured": n <= args.cold_full_max and not reuse}
     with warehouse.connection(db, read_only=True) as con:
         articles = int(_one(con, "SELECT count(*) FROM articles"))
@@ -256,13 +273,29 @@ def cold_run(db: Path, n: int, reuse: bool, args: Any, paragraphs: list[str]) ->
     else:
         sample_ids, rates = analyse_sample(db, args.sample, args.workers, write=not reuse)
         if not reuse:
-            result["replicate"] = replicate(db, sample_ids, paragraphs)
+            result["replicate"] = replicate(db, sample_ids, paragraphs, seeds)
             print(f"  derived rows of the other articles made in {result['replicate']:.1f} s", flush=True)
         cold = {s: articles / r for s, r in rates.items()}
     return result | {"articles": articles, "rates": rates, "cold": cold}
 
 
-def bench_size(n: int, args: argparse.Namespace, paragraphs: list[str], titles: list[str]) -> dict[str, Any]:
+def refingerprint(db: Path) -> None:
+    """Keep stored analyses (and the aggregates built on them) under the current code's fingerprints:
+    only for code changes shown to give the same output (tests, or a comparison on real articles), so a
+    reused 1M warehouse need not be re-analysed after a speed-up."""
+    with warehouse.connection(db) as con:
+        for step in summaries.STEPS:
+            new = summaries.fingerprint(step, CONFIG)
+            old = con.execute("SELECT fingerprint FROM summary_state WHERE step = ?", [step]).fetchall()
+            if old and old[0][0] != new:
+                con.execute("UPDATE summary_aggregates SET fingerprint = ? WHERE fingerprint = ?", [new, old[0][0]])
+                con.execute("UPDATE summary_state SET fingerprint = ? WHERE step = ?", [new, step])
+                print(f"  {step}: stored analyses kept under fingerprint {new} (was {old[0][0]})", flush=True)
+
+
+def bench_size(
+    n: int, args: argparse.Namespace, paragraphs: list[str], seeds: int, titles: list[str]
+) -> dict[str, Any]:
     db = args.workdir / f"bench-{n}.duckdb"
     reuse = args.reuse and db.exists()
     phases = set(args.phases) | (set() if reuse else {"cold", "aggregates"})  # a new warehouse needs both
@@ -271,12 +304,14 @@ def bench_size(n: int, args: argparse.Namespace, paragraphs: list[str], titles: 
     if not reuse:
         for stale in (db, db.with_suffix(".duckdb.wal")):
             stale.unlink(missing_ok=True)
-        result["build"], articles = timed(lambda: build(db, n, args.new, paragraphs, titles))
+        result["build"], articles = timed(lambda: build(db, n, args.new, paragraphs, seeds, titles))
         print(f"  built {articles:,} articles in {result['build']:.1f} s", flush=True)
+    if reuse and args.refingerprint:
+        refingerprint(db)
     base = baselines(db, args.baseline_sample)
     result["baselines"], ratios = dict.fromkeys(sorted(phases), base), {}
     if "cold" in phases:
-        result |= cold_run(db, n, reuse, args, paragraphs)
+        result |= cold_run(db, n, reuse, args, paragraphs, seeds)
         ratios["cold"] = {s: base["jieba_articles_per_s"] / r for s, r in result["rates"].items()}
         print("  cold, × jieba: " + ", ".join(f"{s} {v:.2f}" for s, v in ratios["cold"].items())
               + f"; all steps {sum(ratios['cold'].values()):.2f}", flush=True)  # fmt: skip
@@ -320,17 +355,21 @@ def main() -> None:
     add("--baseline-sample", type=int, default=1000, help="articles for the jieba baseline")
     add("--reuse", action="store_true", help="keep an existing warehouse: no build, no cold analysis")
     add("--phases", nargs="+", choices=PHASES, default=list(PHASES), help="phases to run (default: all)")
+    add("--refingerprint", action="store_true", help="with --reuse: keep stored analyses under the current"
+        " code's fingerprints (only after changes shown to give the same output)")
     add("--skip-rebuild", action="store_true", help="no full rebuild after the daily run (its memory)")
+    add("--desk", action="store_true", help="also time the flow's desk steps (printed apart)")
     add("--prefect", action="store_true", help="also measure Prefect's overhead per run (on the first size)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    paragraphs, titles = seed_paragraphs()
-    print(f"{len(paragraphs)} seed paragraphs, {len(titles)} titles", flush=True)
+    DESK["on"] = args.desk
     seed_terms()
     path = args.workdir / "results.json"
     stored = {r["n"]: r for r in json.loads(path.read_text())} if path.exists() else {}
     for n in args.sizes:
-        new, old = bench_size(n, args, paragraphs, titles) | {"new": args.new}, stored.get(n, {})
+        paragraphs, seeds, titles = corpus(n + args.new) if not (args.reuse and (args.workdir / f"bench-{n}.duckdb").exists()) else ([], 0, [])
+        print(f"{seeds} seed paragraphs, {len(paragraphs) - seeds} generated, {len(titles)} titles", flush=True)
+        new, old = bench_size(n, args, paragraphs, seeds, titles) | {"new": args.new}, stored.get(n, {})
         stored[n] = old | new | {k: old.get(k, {}) | new[k] for k in ("baselines", "ratios")}
         if args.prefect and n == args.sizes[0]:
             stored[n]["prefect"] = prefect_overhead(args.workdir / f"bench-{n}.duckdb", args.workers)

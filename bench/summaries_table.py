@@ -49,6 +49,10 @@ def table(results: list[dict[str, Any]]) -> str:
         sum(r["daily"][s] for s in summaries.STEPS) * r["baselines"]["daily"]["jieba_articles_per_s"] / r["landed"]))  # fmt: skip
     row("  of which aggregates + sync", lambda r: f"{_num(sum(r['daily'][a] for a in (*AGGREGATES, 'sync')))} s"
         f" (stories {_num(r['daily']['stories'])} s)")  # fmt: skip
+    row("  per aggregate (s)", lambda r: ", ".join(f"{a} {_num(r['daily'][a])}" for a in ("sync", *AGGREGATES)))
+    row("  CPU s of the run (its process, DuckDB threads included)", lambda r: f"{_num(r['daily']['cpu'])} s")
+    row("desk steps of the flow (presswatch/desk, not in the run above)", lambda r: "{} s".format(
+        _num(r["daily"]["desk: prepare"] + r["daily"]["desk: finish"])))  # fmt: skip
     row("same run, every aggregate rebuilt (baseline)", lambda r: f"{_num(r['daily']['rebuild total'])} s")
     row("slowest README query (× full scan)", lambda r: "{} s (×{})".format(
         _num(max(v for k, v in r["reads"].items() if k.startswith("query"))),

@@ -96,6 +96,7 @@ def analyse_articles(
         workers=workers,
         now=datetime.now(UTC),
         timeout_s=settings.lock_timeout_s,
+        members_synced=True,  # prepare_tables synced summary_members before any analysis
     )
     if result.reset:
         get_run_logger().info("%s: rules changed, all articles re-analysed", step)

@@ -137,10 +137,10 @@ def _confirmed(sigs_a: np.ndarray, sigs_b: np.ndarray) -> np.ndarray:
 
 # Candidate pairs of the new articles: one row per shared band, as one int64 (new << 32 | other) so that
 # numpy, not a SQL DISTINCT over millions of rows, removes the repeats.
+# The new articles' own band keys come from their signatures (new_bands), so story_bands is read once.
 _PAIRS = """
-SELECT n.member_no::BIGINT * 4294967296 + b.member_no AS code FROM story_bands n
+SELECT n.member_no::BIGINT * 4294967296 + b.member_no AS code FROM new_bands n
 JOIN story_bands b ON b.band = n.band AND b.bucket = n.bucket AND b.member_no <> n.member_no
-WHERE n.member_no IN (SELECT unnest(?))
 """
 _SIGNATURES = """
 SELECT m.member_no, s.signature FROM summary_members m JOIN article_signatures s USING (article_id)
@@ -157,7 +157,16 @@ def _linked_pairs(
     threshold, and how many candidates were compared. `new_sigs` row i is member new_keys[i]'s."""
     if not len(new_keys):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), 0
-    codes = np.sort(con.execute(_PAIRS, [new_keys.tolist()]).fetchnumpy()["code"].astype(np.int64))
+    keys = band_keys(new_sigs, BANDS, ROWS)
+    con.register("new_bands", pd.DataFrame({
+        "band": np.tile(np.arange(BANDS, dtype=np.uint8), len(new_keys)),
+        "bucket": keys.ravel(),
+        "member_no": np.repeat(new_keys.astype(np.int32), BANDS),
+    }))  # fmt: skip
+    try:
+        codes = np.sort(con.execute(_PAIRS).fetchnumpy()["code"].astype(np.int64))
+    finally:
+        con.unregister("new_bands")
     codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if codes.size else codes  # np.unique hashes: 10x slower
     if not codes.size:
         return codes, codes, 0

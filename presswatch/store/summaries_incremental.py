@@ -182,8 +182,64 @@ _CELL_AGGREGATES: dict[str, tuple[str, str]] = {
 }
 
 
+# Cell aggregates that are sums over articles: updated by adding the rows of the articles that joined and
+# subtracting those of the articles that left (their analysis rows stay stored), so an incremental update
+# reads only the changed articles' rows, never the rest of a touched cell. Top terms keep 20 per cell and
+# are not a sum: their touched cells are recomputed from their members.
+_DELTA_MEMBERS = """
+CREATE OR REPLACE TEMP TABLE delta_members AS
+SELECT m.article_id, CASE WHEN c.change = 'added' THEN 1 ELSE -1 END AS sign, m.day, m.outlet,
+       coalesce(m.language, '?') AS language, coalesce(m.script, '?') AS script
+FROM summary_changes c JOIN summary_members m USING (article_id)
+WHERE c.seq > ? AND c.seq <= ? AND c.change IN ('added', 'removed')
+"""
+# Per aggregate: the key columns, the summed columns, and the signed rows of the changed articles `d`.
+_DELTAS: dict[str, tuple[str, str, str]] = {
+    "volume": (
+        "day, outlet, language, script", "articles",
+        "SELECT d.day, d.outlet, d.language, d.script, d.sign AS articles FROM delta_members d",
+    ),
+    "mentions_daily": (
+        "day, outlet, entity, entity_type", "mentions, articles",
+        "SELECT d.day, d.outlet, e.entity, e.entity_type, d.sign * e.mentions AS mentions, d.sign AS articles"
+        " FROM entity_mentions e JOIN delta_members d USING (article_id)",
+    ),
+    "search_daily": (
+        "search, day, outlet", "matches",
+        "SELECT h.search, d.day, d.outlet, d.sign AS matches FROM search_hits h JOIN delta_members d USING (article_id)",
+    ),
+}
+
+
+def _apply_delta(con: duckdb.DuckDBPyConnection, aggregate: str, p: Plan) -> int:
+    table = _CELL_AGGREGATES[aggregate][0]
+    keys, sums, rows = _DELTAS[aggregate]
+    key_list = [k.strip() for k in keys.split(",")]
+    same = " AND ".join(f"t.{k} IS NOT DISTINCT FROM x.{k}" for k in key_list)
+    summed = ", ".join(f"sum({c})::BIGINT AS {c}" for c in sums.split(", "))
+    con.execute(_DELTA_MEMBERS, [p.after_seq, p.upto_seq])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cell_delta AS SELECT {keys}, {summed} FROM ({rows}) GROUP BY ALL")
+    with transaction(con):
+        # The touched rows' new values: old + delta; rows whose count drops to 0 are gone (a full build
+        # would not produce them).
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE cell_new AS SELECT {keys}, {summed} FROM ("
+            f" SELECT {keys}, {sums} FROM {table} t WHERE EXISTS (SELECT 1 FROM cell_delta x WHERE {same})"
+            f" UNION ALL SELECT {keys}, {sums} FROM cell_delta) GROUP BY ALL"
+        )
+        con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM cell_delta x WHERE {same})")
+        last = sums.split(", ")[-1]
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM cell_new WHERE {last} <> 0")
+    n = int(_one(con, "SELECT count(*) FROM (SELECT DISTINCT day, outlet FROM cell_delta)"))
+    for temp in ("delta_members", "cell_delta", "cell_new"):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
+    return n
+
+
 def update_cells(con: duckdb.DuckDBPyConnection, aggregate: str, p: Plan, top: int = 20) -> int:
     """Recompute the (day, outlet) cells of one cell aggregate the plan touches (all when full)."""
+    if not p.full and aggregate in _DELTAS:
+        return _apply_delta(con, aggregate, p)
     table, select = _CELL_AGGREGATES[aggregate]
     if not p.full:
         _touched_cells(con, p)

@@ -129,21 +129,27 @@ def update_searches(
     try:
         with transaction(con):
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE new_alerts AS"
+                "CREATE OR REPLACE TEMP TABLE alert_candidates AS"
                 f" SELECT DISTINCT ON (alert_id) {_ALERT_ID} AS alert_id, * FROM ("
                 "  SELECT 'match' AS kind, h.search, h.article_id, m.day, NULL::INTEGER AS count,"
                 "   NULL::DOUBLE AS baseline, NULL::DOUBLE AS ratio"
                 f"  FROM search_hits h JOIN summary_members m ON m.article_id = h.article_id AND m.current WHERE {fresh}"
                 "  UNION ALL"
-                "  SELECT 'spike', search, NULL, day, count, baseline, ratio FROM search_spikes)"
-                " WHERE alert_id NOT IN (SELECT alert_id FROM alerts)",
+                "  SELECT 'spike', search, NULL, day, count, baseline, ratio FROM search_spikes)",
                 params,
             )
-            con.execute(
+            # The primary key says which were raised before (an index probe per candidate, where an
+            # anti-join read every alert id ever raised).
+            inserted = con.execute(
                 "INSERT INTO alerts (alert_id, kind, search, article_id, day, count, baseline, ratio, created_at,"
                 " flow_run_id, status) SELECT alert_id, kind, search, article_id, day, count, baseline, ratio,"
-                " ?, ?, 'open' FROM new_alerts",
+                " ?, ?, 'open' FROM alert_candidates ON CONFLICT DO NOTHING RETURNING alert_id",
                 [now, run_id],
+            ).fetchall()
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE new_alerts AS SELECT * FROM alert_candidates"
+                " WHERE alert_id IN (SELECT unnest(?))",
+                [[r[0] for r in inserted]],
             )
         return _rows(
             con.execute(
@@ -153,3 +159,4 @@ def update_searches(
         )
     finally:
         con.execute("DROP TABLE IF EXISTS new_alerts")
+        con.execute("DROP TABLE IF EXISTS alert_candidates")

@@ -13,6 +13,7 @@ Plain functions: no Prefect, no DuckDB.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import importlib.util
 import math
 from collections import Counter
@@ -27,9 +28,10 @@ import numpy as np
 from presswatch.settings import SEEDS_DIR, Settings
 from presswatch.summaries.searches import DEFAULT_SEARCHES, SavedSearch, load_searches, matches
 from presswatch.summaries.stories import StoryAssignment, StoryInput, minhash_signature
+from presswatch.summaries.terms import _URLISH as URLISH
 from presswatch.summaries.terms import article_terms
 from presswatch.summaries.watchlist import DEFAULT_WATCHLIST, Watchlist, _collapse, load_watchlist
-from presswatch.text import normalise_for_match
+from presswatch.text import nfkc, to_simplified
 from presswatch.workpool import get_pool
 from presswatch.workpool import (
     shutdown_pool as shutdown_pool,  # re-exported for callers that time cold starts
@@ -115,21 +117,40 @@ def _body(article: dict[str, Any]) -> str:
 Columns = dict[str, list[Any]]
 
 
-# normalise_for_match() of recent articles' bodies: the mentions step and the searches step read the same
-# form, and a run's new articles pass through both in this process. Bounded (a few thousand bodies), and
-# only a cache: the form is a pure function of the body.
+# NFKC and normalise_for_match() of recent articles' bodies: NFKC is the costliest part of every step's
+# normalisation (~0.6 ms per article), and a run's new articles pass through mentions, terms, signatures
+# and searches in this process one step after the other. Bounded (a few thousand bodies), and only a
+# cache: both forms are pure functions of the body.
+_FORMS_MAX = 3000
+_NFKC_FORMS: dict[str, str] = {}
 _MATCH_FORMS: dict[str, str] = {}
-_MATCH_FORMS_MAX = 3000
+
+
+def _remember(cache: dict[str, str], body: str, form: str) -> str:
+    if len(cache) >= _FORMS_MAX:
+        del cache[next(iter(cache))]  # the oldest: dicts keep insertion order
+    cache[body] = form
+    return form
+
+
+def nfkc_form(body: str) -> str:
+    form = _NFKC_FORMS.get(body)
+    return form if form is not None else _remember(_NFKC_FORMS, body, nfkc(body))
 
 
 def match_form(body: str) -> str:
+    """normalise_for_match(body), from the shared NFKC form."""
     form = _MATCH_FORMS.get(body)
-    if form is None:
-        form = normalise_for_match(body)
-        if len(_MATCH_FORMS) >= _MATCH_FORMS_MAX:
-            del _MATCH_FORMS[next(iter(_MATCH_FORMS))]  # the oldest: dicts keep insertion order
-        _MATCH_FORMS[body] = form
-    return form
+    return form if form is not None else _remember(_MATCH_FORMS, body, to_simplified(nfkc_form(body).casefold()))
+
+
+def _text_nfkc(article: dict[str, Any]) -> str:
+    """nfkc(text), cut from the body's NFKC form: NFKC(title + "\n" + text) is NFKC(title) + "\n" +
+    NFKC(text), as a newline neither composes nor reorders with its neighbours."""
+    title, text = article.get("title"), article.get("text") or ""
+    if not title or not text:
+        return nfkc_form(text) if not title else nfkc(text)
+    return nfkc_form(_body(article))[len(nfkc(title)) + 1 :]
 
 
 def count_mentions(watchlist: Watchlist, body: str) -> Counter[str]:
@@ -163,8 +184,12 @@ def term_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Col
     watchlist = _watchlist(config.watchlist_path)
     out: Columns = {"article_id": [], "term": [], "n": []}
     for article in articles:
-        counts = article_terms(_body(article), watchlist)
-        for minus_n, term in sorted((-n, term) for term, n in counts.items())[:TERMS_PER_ARTICLE]:
+        body = _body(article)
+        # Without a link to cut, the terms' form is the shared NFKC form simplified (same string).
+        normalised = None if URLISH.search(body) else to_simplified(nfkc_form(body))
+        counts = article_terms(body, watchlist, normalised=normalised)
+        # nsmallest == sorted()[:k] (the (-n, term) pairs are distinct), without sorting ~500 terms
+        for minus_n, term in heapq.nsmallest(TERMS_PER_ARTICLE, [(-n, term) for term, n in counts.items()]):
             out["article_id"].append(article["article_id"])
             out["term"].append(term)
             out["n"].append(-minus_n)
@@ -192,7 +217,7 @@ def figure_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> C
 def signature_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Columns:
     return {
         "article_id": [a["article_id"] for a in articles],
-        "signature": [minhash_signature(a.get("text") or "").tobytes() for a in articles],
+        "signature": [minhash_signature(_text_nfkc(a), nfkc_done=True).tobytes() for a in articles],
     }
 
 

@@ -68,9 +68,10 @@ _SOURCE_KINDS = frozenset(
 _TITLE_KINDS = frozenset({"original_title", "原标题", "原题", "原文标题"})
 
 
-def normalise_for_similarity(text: str) -> str:
+def normalise_for_similarity(text: str, *, nfkc_done: bool = False) -> str:
     # lower(), not casefold(), and the length-preserving t2s: stored signatures were computed this way.
-    folded = to_simplified_keep_length(nfkc(text)).lower()
+    # nfkc_done: `text` is NFKC already (the analyses share one NFKC pass per article between steps).
+    folded = to_simplified_keep_length(text if nfkc_done else nfkc(text)).lower()
     return _NON_WORD.sub("", folded)
 
 
@@ -109,7 +110,9 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def minhash_signature(text: str, num_perm: int = NUM_PERM, k: int = SHINGLE_K) -> np.ndarray:
+def minhash_signature(
+    text: str, num_perm: int = NUM_PERM, k: int = SHINGLE_K, *, nfkc_done: bool = False
+) -> np.ndarray:
     """The MinHash hash values (uint32, length num_perm) of a text: store them to re-use later, e.g. as
     `signature.tobytes()` (512 bytes) and back with `np.frombuffer(blob, dtype=np.uint32)`.
 
@@ -118,7 +121,7 @@ def minhash_signature(text: str, num_perm: int = NUM_PERM, k: int = SHINGLE_K) -
     """
     a, b = _permutations(num_perm)
     signature = np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
-    hashes = _fmix32(_shingle_hashes(normalise_for_similarity(text), k))
+    hashes = _fmix32(_shingle_hashes(normalise_for_similarity(text, nfkc_done=nfkc_done), k))
     for start in range(0, hashes.size, 4096):  # bounds the (chunk × num_perm) scratch matrix
         chunk = hashes[start : start + 4096, None]
         signature = np.minimum(signature, (chunk * a + b).min(axis=0))
