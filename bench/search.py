@@ -15,6 +15,10 @@ connection as the CLI opens it:
 - the baseline: `SELECT count(*) FROM articles WHERE text LIKE '%term%'` for the query's first term as
   written, i.e. one plain scan of the same text.
 Best of --repeat runs each (the machine is shared). Results merge by size into <workdir>/search-results.json.
+
+With --maintenance NEW, only the desk's share of a summaries run is measured instead, on a copy of each
+size's warehouse: with nothing new, then after NEW new articles (--versions of them new versions of old
+stories), by part, wall and CPU (bench/search_maintenance.py; --profile prints each part's cProfile).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import summaries_build
+from bench import search_maintenance, summaries_build
 from bench.search_replicate import replicate
 from presswatch.desk.prepare import prepare_desk
 from presswatch.desk.search import Filters, run_search
@@ -134,6 +138,18 @@ def measure(db: Path, repeat: int) -> list[dict[str, Any]]:
     return rows
 
 
+def maintenance(args: argparse.Namespace) -> None:
+    path = args.workdir / "search-maintenance.json"
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    for n in args.sizes:
+        source = args.workdir / f"search-{n}.duckdb"
+        print(f"N = {n:,}: desk maintenance on a copy of {source}", flush=True)
+        result = search_maintenance.run(source, args.workdir, args.maintenance, args.versions, args.workers, args.profile)
+        stored[str(n)] = result
+        path.write_text(json.dumps(stored, indent=1, ensure_ascii=False, default=str))
+    analyses.shutdown_pool()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
@@ -141,8 +157,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--replicate", type=int, default=0, help="make larger sizes by copying this size")
+    parser.add_argument("--maintenance", type=int, default=0, help="time the desk's run after this many new articles")
+    parser.add_argument("--versions", type=int, default=0, help="... of which this many are new versions")
+    parser.add_argument("--profile", action="store_true", help="... and print each part's cProfile")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.maintenance:
+        maintenance(args)
+        return
     path = args.workdir / "search-results.json"
     stored = json.loads(path.read_text()) if path.exists() else {}
     for n in args.sizes:

@@ -76,6 +76,8 @@ def replicate(src: Path, dst: Path, copies: int) -> float:
     )
     con.execute("DELETE FROM desk_term_days")
     con.execute("INSERT INTO desk_term_days SELECT * FROM days")
+    # The source's row marks (presswatch/desk/marks.py) describe the source: the next run sets them anew.
+    con.execute("DELETE FROM desk_state WHERE key LIKE 'rows:%' OR key IN ('terms_docs', 'outlets_mark', 'terms_mark')")
     con.execute("CHECKPOINT")
     con.close()
     return time.perf_counter() - started

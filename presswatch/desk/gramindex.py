@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from presswatch.desk import grams
+from presswatch.desk import grams, marks
 from presswatch.store.db import insert_frame, transaction
 
 PASS_DOCS = 4_096  # documents per pass (bounds a worker's memory to ~1 GB: ~6,400 keys at ~3,200 characters each)
@@ -33,25 +33,65 @@ def _extract(part: tuple[list[str], int]) -> tuple[int, int, list[tuple[int, byt
     return lo, lo + len(bodies), grams.han_postings(bodies, lo), [grams.doc_words(b) for b in bodies]
 
 
+_FACTS = ("a.article_id, a.story_key, a.version, true, TRY_CAST(substr(a.published_at, 1, 10) AS DATE), a.published_at,"
+          " a.published_utc, coalesce(a.outlet, a.platform, '(unknown)'), a.language, NULL")
+
+
 def _number_new_docs(con: duckdb.DuckDBPyConnection) -> None:
     """Number the articles of search_text not numbered yet (with their facts), and re-mark which
-    version of their stories is current."""
+    version of their stories is current.
+
+    When documents are search_text's rows (desk_state 'text_rows') and the articles' mark is valid,
+    the new documents are the rows after the last one numbered, and their facts the articles after the
+    mark: two ranges, joined. Otherwise both tables are compared whole by id."""
     first = con.execute("SELECT coalesce(max(doc) + 1, 0) FROM desk_docs").fetchall()[0][0]
+    texts = con.execute("SELECT count(*) FROM search_text").fetchall()[0][0]
+    aligned = con.execute("SELECT value FROM desk_state WHERE key = 'text_rows'").fetchall() == [("aligned",)]
+    lo = marks.rows_since(con, "docs", "articles", "article_id") if aligned else None
+    if lo is not None:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE desk_numbered AS SELECT s.rowid AS doc, {_FACTS}"
+            " FROM (SELECT rowid, article_id FROM search_text WHERE rowid >= ?) s"
+            " JOIN (SELECT * FROM articles WHERE rowid >= ?) a USING (article_id)",
+            [first, lo],
+        )
+        got = con.execute("SELECT count(*), coalesce(min(doc), ?), coalesce(max(doc) + 1, ?) FROM desk_numbered",
+                          [first, first]).fetchall()[0]  # fmt: skip
+        if got == (texts - first, first, texts):  # every new row, numbered as its row: aligned by construction
+            con.execute("INSERT INTO desk_docs SELECT * FROM desk_numbered ORDER BY doc")
+        else:
+            lo = None
+        con.execute("DROP TABLE desk_numbered")
+    if lo is None:
+        con.execute(
+            f"INSERT INTO desk_docs SELECT ? + row_number() OVER (ORDER BY s.rowid) - 1, {_FACTS}"
+            " FROM search_text s JOIN articles a USING (article_id)"
+            " WHERE NOT EXISTS (SELECT 1 FROM desk_docs d WHERE d.article_id = s.article_id)",
+            [first],
+        )
+        _check_text_rows(con, first)
+    # Versions only grow: a story's current version is its newest document. Among the new documents,
+    # only the newest of each story stays current; older documents change only where a new one is a
+    # later version of their story (version > 1), so the old documents are read only then.
     con.execute(
-        "INSERT INTO desk_docs SELECT ? + row_number() OVER (ORDER BY s.rowid) - 1, a.article_id, a.story_key,"
-        " a.version, true, TRY_CAST(substr(a.published_at, 1, 10) AS DATE), a.published_at, a.published_utc,"
-        " coalesce(a.outlet, a.platform, '(unknown)'), a.language, NULL"
-        " FROM search_text s JOIN articles a USING (article_id)"
-        " WHERE NOT EXISTS (SELECT 1 FROM desk_docs d WHERE d.article_id = s.article_id)",
-        [first],
+        "UPDATE desk_docs SET current = false FROM (SELECT story_key, max(version) AS v FROM desk_docs"
+        "  WHERE doc >= ? GROUP BY story_key) m"
+        " WHERE desk_docs.doc >= ? AND desk_docs.story_key = m.story_key AND desk_docs.version < m.v",
+        [first, first],
     )
-    con.execute(
-        "UPDATE desk_docs SET current = (version = (SELECT max(x.version) FROM desk_docs x"
-        "  WHERE x.story_key = desk_docs.story_key))"
-        " WHERE story_key IN (SELECT story_key FROM desk_docs WHERE doc >= ?)",
-        [first],
-    )
-    _check_text_rows(con, first)
+    if con.execute("SELECT count(*) FROM desk_docs WHERE doc >= ? AND version > 1", [first]).fetchall()[0][0]:
+        con.execute(
+            "UPDATE desk_docs SET current = false WHERE doc < ? AND current AND story_key IN"
+            " (SELECT story_key FROM desk_docs WHERE doc >= ? AND version > 1)",
+            [first, first],
+        )
+    if con.execute("SELECT (SELECT count(*) FROM desk_docs) = (SELECT count(*) FROM articles)").fetchall()[0][0]:
+        marks.set_mark(con, "docs", "articles", "article_id", marks.table_end(con, "articles", lo or 0))
+    else:  # articles not in search_text yet: the next run compares ids again
+        marks.drop_mark(con, "docs")
+        # Documents lose their canonical outlet: the outlet map sets it again on its next call.
+        marks.drop_mark(con, "canonical")
+        con.execute("DELETE FROM desk_state WHERE key = 'outlets_mark'")
 
 
 def _check_text_rows(con: duckdb.DuckDBPyConnection, first: int) -> None:
@@ -161,6 +201,9 @@ def index_grams(con: duckdb.DuckDBPyConnection, workers: int = 1, pass_docs: int
             _number_new_docs(con)
         else:
             _check_text_rows(con, numbered)  # once, on a warehouse indexed before the check existed
+            if marks.rows_since(con, "docs", "articles", "article_id") is None and con.execute(
+                "SELECT count(*) FROM articles").fetchall()[0][0] == numbered:  # once, without marks
+                marks.set_mark(con, "docs", "articles", "article_id", marks.table_end(con, "articles"))
     add_quads(con, workers)  # after the check: it reads the passes' text by row number
     indexed = 0
     while True:
@@ -189,6 +232,10 @@ def rebuild_grams(con: duckdb.DuckDBPyConnection, workers: int = 1) -> int:
         for table in ("desk_postings", "desk_runs", "desk_quad_runs", "desk_words", "desk_docs"):
             con.execute(f"DELETE FROM {table}")  # names from this module
         con.execute("DELETE FROM desk_state WHERE key = 'text_rows'")
+        marks.drop_mark(con, "docs")
+        # Documents lose their canonical outlet: the outlet map sets it again on its next call.
+        marks.drop_mark(con, "canonical")
+        con.execute("DELETE FROM desk_state WHERE key = 'outlets_mark'")
     return index_grams(con, workers)
 
 
@@ -207,7 +254,8 @@ def compact_grams(con: duckdb.DuckDBPyConnection) -> int:
     with_quads = con.execute("SELECT count(*) FROM desk_quad_runs WHERE run IN (SELECT unnest(?))", [ids]).fetchall()
     with transaction(con):
         rows = con.execute("SELECT p.gram, r.lo, r.hi, p.docs FROM desk_postings p JOIN desk_runs r USING (run)"
-                           " WHERE p.run IN (SELECT unnest(?)) ORDER BY p.gram, r.lo", [ids]).fetchall()  # fmt: skip
+                           " WHERE p.run BETWEEN ? AND ? AND p.run IN (SELECT unnest(?)) ORDER BY p.gram, r.lo",
+                           [min(ids), max(ids), ids]).fetchall()  # fmt: skip
         out = []
         for gram, blobs in _by_gram(rows):
             if gram >= grams.QUAD_TAG and with_quads[0][0] != len(ids):
@@ -216,7 +264,9 @@ def compact_grams(con: duckdb.DuckDBPyConnection) -> int:
             for run_lo, run_hi, blob in blobs:
                 grams.decode_into(mask, blob, run_lo, run_hi, offset=lo)
             out.append((gram, merged, grams.encode(np.flatnonzero(mask) + lo, lo, hi)))
-        con.execute("DELETE FROM desk_postings WHERE run IN (SELECT unnest(?))", [ids])
+        # The range lets the scan skip the row groups of other passes (postings are written pass by pass).
+        con.execute("DELETE FROM desk_postings WHERE run BETWEEN ? AND ? AND run IN (SELECT unnest(?))",
+                    [min(ids), max(ids), ids])
         con.execute("DELETE FROM desk_runs WHERE run IN (SELECT unnest(?))", [ids])
         con.execute("DELETE FROM desk_quad_runs WHERE run IN (SELECT unnest(?))", [ids])
         insert_frame(con, "desk_postings", pd.DataFrame(out, columns=["gram", "run", "docs"]))

@@ -1,38 +1,7 @@
 -- The outlet resolution of the current articles not materialised yet (desk_outlets_done), from the
 -- outlet directory (seeds/outlets.yaml, loaded into outlets / outlet_aliases / outlet_domains by
--- presswatch/desk/outlets.py). The first clue that resolves wins, in this order: the outlet string, a
--- byline naming an outlet (an author that is an outlet's alias), the URL's host (the longest registered
--- domain it ends with), the platform. Articles no clue resolves have no row. The summaries run stores
--- these rows in desk_article_outlets (presswatch/desk/outlets_map.py), so this view is usually empty.
+-- presswatch/desk/outlets.py), by the rules of outlet_resolution (outlet_resolution.sql). The summaries
+-- run stores these rows in desk_article_outlets (presswatch/desk/outlets_map.py), so this view is usually empty.
 CREATE OR REPLACE VIEW article_outlets_pending AS
-WITH a AS (
-    SELECT article_id, outlet, platform, authors,
-           lower(regexp_extract(url, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^/:?#]+)', 1)) AS host
-    FROM articles_current AS ac
-    WHERE NOT EXISTS (SELECT 1 FROM desk_outlets_done AS done WHERE done.article_id = ac.article_id)
-),
-clues AS (
-    SELECT a.article_id, 1000 AS rank, al.outlet_id, 'outlet' AS resolved_by
-    FROM a JOIN outlet_aliases AS al ON al.alias_key = lower(replace(a.outlet, ' ', ''))
-    UNION ALL
-    SELECT b.article_id, 2000, al.outlet_id, 'byline'
-    FROM (SELECT article_id, unnest(authors) AS author FROM a WHERE len(authors) > 0) AS b
-    JOIN outlet_aliases AS al ON al.alias_key = lower(replace(b.author, ' ', ''))
-    UNION ALL
-    SELECT h.article_id, 3000 - length(h.suffix), d.outlet_id, 'domain'
-    FROM (
-        SELECT article_id, unnest(list_transform(generate_series(1, len(parts)), lambda i: array_to_string(parts[i:], '.'))) AS suffix
-        FROM (SELECT article_id, string_split(host, '.') AS parts FROM a WHERE host <> '')
-    ) AS h
-    JOIN outlet_domains AS d ON d.domain = h.suffix
-    UNION ALL
-    SELECT a.article_id, 4000, al.outlet_id, 'platform'
-    FROM a JOIN outlet_aliases AS al ON al.alias_key = lower(replace(a.platform, ' ', ''))
-)
-SELECT c.article_id, c.outlet_id, o.region, o.kind, c.resolved_by
-FROM (
-    SELECT article_id, arg_min(outlet_id, rank) AS outlet_id, arg_min(resolved_by, rank) AS resolved_by
-    FROM clues
-    GROUP BY article_id
-) AS c
-JOIN outlets AS o USING (outlet_id);
+SELECT article_id, outlet_id, region, kind, resolved_by
+FROM outlet_resolution(0);
