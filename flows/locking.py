@@ -2,7 +2,7 @@
 
 The guard: one flow run at a time writes the DuckDB warehouse.
 
-DuckDB lets one process hold a file for writing; `warehouse.open_connection` already waits while another
+DuckDB lets one process hold a file for writing; `warehouse.connection` already waits while another
 process holds it, but only for `lock_timeout_s`, and only per connection. On a Prefect server the
 writing part of every run is serialised by a global concurrency limit instead (`presswatch-warehouse`,
 limit 1): a second run waits for the slot, visibly (the UI shows the slot taken and by whom), for as

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,11 +20,10 @@ NOW = datetime(2025, 3, 1, tzinfo=UTC)
 
 @pytest.fixture
 def con(db_path: Path):
-    c = warehouse.open_connection(db_path)
-    warehouse.migrate(c)
-    warehouse.refresh_views(c)
-    yield c
-    c.close()
+    with warehouse.connection(db_path) as c:
+        warehouse.migrate(c)
+        warehouse.refresh_views(c)
+        yield c
 
 
 def _tables(c: duckdb.DuckDBPyConnection) -> set[str]:
@@ -63,8 +65,9 @@ def test_a_batch_failing_midway_writes_nothing(con):
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
 
 
-def test_read_only_query_cannot_write(con, db_path: Path):
-    con.close()
+def test_read_only_query_cannot_write(db_path: Path):
+    with warehouse.connection(db_path) as con:
+        warehouse.migrate(con)
     with pytest.raises(duckdb.Error):
         warehouse.read_only_query(db_path, "DELETE FROM articles")
     cols, rows = warehouse.read_only_query(db_path, "SELECT count(*) AS n FROM articles")
@@ -104,3 +107,32 @@ def test_a_writer_sees_the_catalog_a_plain_connection_names(tmp_path: Path, stem
         assert con.execute("SELECT count(*) FROM t").fetchall() == [(1,)]
         read = con.execute("SELECT current_database()").fetchall()[0][0]
     assert written == read or (stem == "memory" and written == "memory_warehouse")
+
+
+def test_writers_in_one_process_share_the_file_and_release_it_when_the_last_closes(tmp_path: Path):
+    path = tmp_path / "w.duckdb"
+    with warehouse.connection(path) as first:
+        first.execute("CREATE TABLE t (i INTEGER)")
+        with warehouse.connection(path) as second:  # as the feed polls do, from several threads
+            second.execute("INSERT INTO t VALUES (1)")
+            assert first.execute("SELECT count(*) FROM t").fetchall() == [(1,)]
+        first.execute("INSERT INTO t VALUES (2)")
+    # Another process can take the file now: the last writer detached it.
+    probe = f"import duckdb; print(duckdb.connect({str(path)!r}).execute('SELECT sum(i) FROM t').fetchall())"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[(3,)]"
+
+
+def test_writers_on_threads_at_once_all_land(tmp_path: Path):
+    path = tmp_path / "w.duckdb"
+    with warehouse.connection(path) as con:
+        con.execute("CREATE TABLE t (i INTEGER)")
+
+    def write(i: int) -> None:
+        with warehouse.connection(path) as con:
+            con.execute("INSERT INTO t VALUES (?)", [i])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(40)))
+    with warehouse.connection(path, read_only=True) as con:
+        assert con.execute("SELECT count(*), sum(i) FROM t").fetchall() == [(40, sum(range(40)))]

@@ -7,15 +7,18 @@ retried while another process holds the lock, so a second run waits instead of f
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S, Settings
+
+T = TypeVar("T")
 
 
 class WarehouseLocked(RuntimeError):
@@ -40,9 +43,21 @@ def _quoted(name: str, quote: str) -> str:
     return quote + name.replace(quote, quote * 2) + quote
 
 
-def _connect(path: Path, read_only: bool, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
-    if read_only:
-        return duckdb.connect(str(path), read_only=True, config=config)
+class _Host:
+    """One in-memory DuckDB per warehouse file and process, holding the file attached while any writer uses
+    it. DuckDB lets a process attach a file once, and plain connects shared one database through DuckDB's
+    instance cache: writers in several threads (the feed polls) share this host the same way. The file is
+    detached (checkpointed, its lock released) when the last writer closes, as the instance cache did."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, alias: str) -> None:
+        self.con, self.alias, self.users = con, alias, 0
+
+
+_HOSTS: dict[str, _Host] = {}
+_HOSTS_LOCK = threading.Lock()
+
+
+def _attach(path: Path, config: dict[str, Any]) -> _Host:
     # The row group size is an option of ATTACH only: an in-memory host attaches the file under the name a
     # plain connect would give it (its stem), so the SQL and the analysts' catalog names are unchanged.
     # ATTACH takes no bound parameters: the path (the operator's setting) is quoted as a string literal.
@@ -52,29 +67,19 @@ def _connect(path: Path, read_only: bool, config: dict[str, Any]) -> duckdb.Duck
         con.execute(
             f"ATTACH {_quoted(str(path), chr(39))} AS {_quoted(alias, chr(34))} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
         )
-        con.execute(f"USE {_quoted(alias, chr(34))}")
     except BaseException:
         con.close()
         raise
-    return con
+    return _Host(con, alias)
 
 
-def open_connection(
-    db_path: str | Path,
-    *,
-    read_only: bool = False,
-    timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
-    config: dict[str, Any] | None = None,
-) -> duckdb.DuckDBPyConnection:
-    """Open the file, waiting (with backoff) while another process holds its lock."""
-    path = Path(db_path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+def _waiting(open_: Callable[[], T], path: Path, timeout_s: float) -> T:
+    """Call open_, waiting (with backoff) while another process holds the file's lock."""
     deadline = time.monotonic() + timeout_s
     delay = 0.05
     while True:
         try:
-            return _connect(path, read_only, config or {})
+            return open_()
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
@@ -82,6 +87,33 @@ def open_connection(
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+
+def _acquire(path: Path, config: dict[str, Any], timeout_s: float) -> tuple[str, duckdb.DuckDBPyConnection]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = str(path.resolve())
+    with _HOSTS_LOCK:
+        host = _HOSTS.get(key)
+        if host is None:
+            host = _HOSTS[key] = _waiting(lambda: _attach(path, config), path, timeout_s)
+        host.users += 1
+        cursor = host.con.cursor()
+    try:
+        cursor.execute(f"USE {_quoted(host.alias, chr(34))}")
+    except BaseException:
+        cursor.close()
+        _release(key)
+        raise
+    return key, cursor
+
+
+def _release(key: str) -> None:
+    with _HOSTS_LOCK:
+        host = _HOSTS[key]
+        host.users -= 1
+        if host.users == 0:
+            del _HOSTS[key]
+            host.con.close()
 
 
 @contextmanager
@@ -92,11 +124,24 @@ def connection(
     timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
     config: dict[str, Any] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = open_connection(db_path, read_only=read_only, timeout_s=timeout_s, config=config)
+    """A connection to the file, waiting while another process holds its lock; closed (and for the last
+    writer of this process, the file detached) on exit."""
+    path = Path(db_path)
+    if read_only:
+        con = _waiting(
+            lambda: duckdb.connect(str(path), read_only=True, config=config or {}), path, timeout_s
+        )
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    key, cursor = _acquire(path, config or {}, timeout_s)
     try:
-        yield con
+        yield cursor
     finally:
-        con.close()
+        cursor.close()
+        _release(key)
 
 
 def connect(

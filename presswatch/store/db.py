@@ -22,7 +22,6 @@ from presswatch.store.connections import ROW_GROUP_ROWS as ROW_GROUP_ROWS
 from presswatch.store.connections import WarehouseLocked as WarehouseLocked
 from presswatch.store.connections import connect as connect
 from presswatch.store.connections import connection as connection
-from presswatch.store.connections import open_connection as open_connection
 from presswatch.store.connections import transaction as transaction
 from presswatch.store.landing import Known, LandingPlan, article_id_for, plan_landing, story_key_for
 
