@@ -1,4 +1,4 @@
-"""The DuckDB warehouse: connections, migrations, views, and the writes of one batch.
+"""The DuckDB warehouse: migrations, views, and the writes of one batch (connections: store/connections.py).
 
 SQL lives in warehouse/ as files; this module only runs it. Every value is bound, never formatted in.
 Connections (the lock wait, the writers' row groups) are in store/connections.py, re-exported here.
