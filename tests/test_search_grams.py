@@ -17,12 +17,10 @@ from presswatch.desk import grams
 from presswatch.desk.gramindex import add_quads, index_grams
 from presswatch.desk.lookup import IndexReader
 from presswatch.desk.prepare import prepare_desk
-from presswatch.desk.search import Filters, run_search
-from presswatch.desk.textindex import compile_predicate
 from presswatch.settings import SEEDS_DIR
 from presswatch.store import db as warehouse
 from presswatch.store.db import insert_frame
-from presswatch.summaries.searches import parse_query
+from tests.searchkit import scan_ids, search_ids
 
 FILLER = "新闻报道称，会议于周二举行。"
 TEXTS = {
@@ -63,34 +61,24 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _scan(con: duckdb.DuckDBPyConnection, query_text: str) -> set[str]:
-    sql, values = compile_predicate(parse_query(query_text), "body")
-    return {r[0] for r in con.execute(f"SELECT article_id FROM search_text WHERE {sql}", values).fetchall()}
-
-
-def _search(con: duckdb.DuckDBPyConnection, query_text: str) -> tuple[set[str], dict[str, int]]:
-    answer = run_search(con, query_text, Filters())
-    return {r[0] for r in con.execute("SELECT article_id FROM desk_matches").fetchall()}, answer["index"]
-
-
 def test_long_han_terms_match_only_contiguous_text(db: Path):
     with duckdb.connect(str(db), read_only=True) as con:
         assert IndexReader(con).quads and IndexReader(con).text_rows  # verified by row number
         for query_text, expected in QUERIES.items():
-            got, _ = _search(con, query_text)
-            assert got == expected == _scan(con, query_text), query_text
+            got, _ = search_ids(con, query_text)
+            assert got == expected == scan_ids(con, query_text), query_text
 
 
 def test_a_four_character_term_is_answered_by_its_posting_list_alone(db: Path):
     with duckdb.connect(str(db), read_only=True) as con:
-        got, stats = _search(con, "人工智能")
+        got, stats = search_ids(con, "人工智能")
         assert got == {"ai", "ai-trad"} and stats["verified"] == 0 and stats["keys_read"] == 1
 
 
 def test_a_rare_character_or_a_fifth_character_verifies_only_the_candidates(db: Path):
     with duckdb.connect(str(db), read_only=True) as con:
-        _, rare = _search(con, "㐀工智能")  # trigrams: rare, rare-apart hold both
-        _, five = _search(con, "大语言模型")  # 4-grams: llm, llm-apart hold both
+        _, rare = search_ids(con, "㐀工智能")  # trigrams: rare, rare-apart hold both
+        _, five = search_ids(con, "大语言模型")  # 4-grams: llm, llm-apart hold both
     assert rare["verified"] == 2 and five["verified"] == 2
 
 
@@ -102,11 +90,11 @@ def test_passes_indexed_before_4_grams_get_them_and_answer_the_same(db: Path, tm
         con.execute("DELETE FROM desk_quad_runs")
         con.execute("DELETE FROM desk_state WHERE key = 'text_rows'")  # as is the text-row check
         assert not IndexReader(con).quads and not IndexReader(con).text_rows  # verified by joining ids
-        before = {q: _search(con, q) for q in QUERIES}
+        before = {q: search_ids(con, q) for q in QUERIES}
         assert before["人工智能"][1]["verified"] == 3  # ai-apart is a candidate of the trigrams, then refused
         assert index_grams(con) == 0 and add_quads(con) == 0  # index_grams added them; nothing left
         assert IndexReader(con).quads and IndexReader(con).text_rows
-        after = {q: _search(con, q) for q in QUERIES}
+        after = {q: search_ids(con, q) for q in QUERIES}
     assert {q: r[0] for q, r in before.items()} == {q: r[0] for q, r in after.items()} == QUERIES
     assert after["人工智能"][1]["verified"] == 0
 
@@ -131,6 +119,6 @@ def test_a_desk_step_with_nothing_new_does_nothing_and_new_articles_are_still_ta
         con.execute("INSERT INTO article_terms VALUES ('new', '大语言模型', 1)")
         done = prepare_desk(con, SEEDS_DIR / "outlets.yaml")
         assert (done["indexed"], done["index_keys"], done["outlets_resolved"], done["terms"]) == (1, 1, 1, 1)
-        assert _search(con, "大语言模型")[0] == {"llm", "new"}
+        assert search_ids(con, "大语言模型")[0] == {"llm", "new"}
         again = prepare_desk(con, SEEDS_DIR / "outlets.yaml")
         assert {k: v for k, v in again.items() if k in idle} == idle

@@ -19,13 +19,14 @@ import pytest
 from presswatch.desk import grams
 from presswatch.desk.gramindex import index_grams, rebuild_grams
 from presswatch.desk.prepare import prepare_desk
-from presswatch.desk.search import Filters, run_search
-from presswatch.desk.textindex import compile_predicate, index_pending, search_form
+from presswatch.desk.search import Filters
+from presswatch.desk.textindex import index_pending, search_form
 from presswatch.settings import SEEDS_DIR
 from presswatch.store import db as warehouse
 from presswatch.store.db import insert_frame
 from presswatch.summaries.searches import parse_query
 from tests.deskkit import cli_json, query, seeds_warehouse
+from tests.searchkit import scan_ids, search_ids
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -75,22 +76,12 @@ def db(prefect_api: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _scan(con: duckdb.DuckDBPyConnection, query_text: str) -> set[str]:
-    sql, values = compile_predicate(parse_query(query_text), "body")
-    return {r[0] for r in con.execute(f"SELECT article_id FROM search_text WHERE {sql}", values).fetchall()}
-
-
-def _indexed(con: duckdb.DuckDBPyConnection, query_text: str) -> tuple[set[str], dict[str, int]]:
-    answer = run_search(con, query_text, Filters())
-    return {r[0] for r in con.execute("SELECT article_id FROM desk_matches").fetchall()}, answer["index"]
-
-
 def test_index_answers_equal_the_scan(db: Path):
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM desk_docs").fetchall()[0][0] == 45
         for query_text in QUERIES:
-            got, stats = _indexed(con, query_text)
-            assert got == _scan(con, query_text), query_text
+            got, stats = search_ids(con, query_text)
+            assert got == scan_ids(con, query_text), query_text
             assert stats["outside_index"] == 0
             if query_text in EXACT:
                 assert got and stats["verified"] == 0 and stats["keys_read"] > 0, query_text
@@ -109,9 +100,9 @@ def test_only_new_articles_are_indexed_and_a_rebuild_answers_the_same(db: Path, 
         assert index_grams(con) == 5
         assert con.execute("SELECT min(lo), max(hi) FROM desk_runs WHERE lo >= ?", [before]).fetchall() == [(before, before + 5)]
         assert index_grams(con) == 0
-        answers = {q: _indexed(con, q)[0] for q in QUERIES}
+        answers = {q: search_ids(con, q)[0] for q in QUERIES}
         assert rebuild_grams(con) == before + 5
-        assert {q: _indexed(con, q)[0] for q in QUERIES} == answers
+        assert {q: search_ids(con, q)[0] for q in QUERIES} == answers
 
 
 def test_articles_not_in_the_index_yet_are_found_by_scan(db: Path, tmp_path: Path):
@@ -122,8 +113,8 @@ def test_articles_not_in_the_index_yet_are_found_by_scan(db: Path, tmp_path: Pat
         insert_frame(con, "articles", extra)
         index_pending(con)  # search forms written, index not extended
         for query_text in QUERIES[:4]:
-            got, stats = _indexed(con, query_text)
-            assert got == _scan(con, query_text) and stats["outside_index"] == 3, query_text
+            got, stats = search_ids(con, query_text)
+            assert got == scan_ids(con, query_text) and stats["outside_index"] == 3, query_text
 
 
 def test_the_search_command_reports_the_index_work(db: Path):
@@ -202,7 +193,7 @@ def _desk_tables(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         "doc_terms": con.execute("SELECT * FROM desk_doc_terms ORDER BY ALL").fetchall(),
         "term_days": con.execute("SELECT * FROM desk_term_days ORDER BY ALL").fetchall(),
         "outlets": con.execute("SELECT * FROM summary_articles ORDER BY article_id").fetchall(),
-        "answers": {q: sorted(_indexed(con, q)[0]) for q in QUERIES},
+        "answers": {q: sorted(search_ids(con, q)[0]) for q in QUERIES},
     }
 
 
