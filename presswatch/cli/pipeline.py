@@ -36,6 +36,14 @@ def load_flow(name: str) -> Any:
     return getattr(module, attr)
 
 
+def load_flow_served(name: str) -> tuple[Any, Any]:
+    """The flow, and a context to call it in: the embedded Prefect server boots while the flow imports."""
+    _project_first()
+    startup = importlib.import_module("flows.startup")
+    api = startup.start_api_early()
+    return load_flow(name), startup.serving(api)
+
+
 def _project_first() -> None:
     root = str(PROJECT_ROOT)
     if sys.path[:1] != [root]:
@@ -71,12 +79,8 @@ def run(
         if not is_archive_file(path):
             err.print(f"{path}: not a WARC or ARC file (or not readable)")
             raise typer.Exit(2)
-    _project_first()
-    wait_for_api = importlib.import_module("flows.startup").start_api_early()  # starts while flows import
-    ingest_flow = load_flow("ingest")
-    wait_for_api()
-
-    with showing_progress(console, verbose, settings.progress_interval_s):
+    ingest_flow, served = load_flow_served("ingest")
+    with served, showing_progress(console, verbose, settings.progress_interval_s):
         summary = ingest_flow(
             seeds_dir=str(seeds) if seeds else None,
             db_path=str(db) if db else None,
@@ -118,9 +122,9 @@ def reprocess(
     limit: Annotated[int | None, typer.Option(help="at most this many quarantined documents")] = None,
 ) -> None:
     """Re-run extraction and validation on quarantined documents (after a rule or extractor fix)."""
-    reprocess_flow = load_flow("reprocess")
-
-    summary = reprocess_flow(db_path=str(db) if db else None, limit=limit)
+    reprocess_flow, served = load_flow_served("reprocess")
+    with served:
+        summary = reprocess_flow(db_path=str(db) if db else None, limit=limit)
     c = summary.counts
     console.print(
         f"[bold]re-processed {c['inputs_seen']}[/]: {c['landed']} released to articles "
@@ -140,9 +144,10 @@ def summarize(
     ] = False,
 ) -> None:
     """Bring the summary tables up to date: volume, watchlist, terms, stories, figures, alerts."""
-    summaries_flow = load_flow("summaries")
-
-    console.print(summaries_table(summaries_flow(db_path=str(db) if db else None, rebuild=rebuild)))
+    summaries_flow, served = load_flow_served("summaries")
+    with served:
+        outcomes = summaries_flow(db_path=str(db) if db else None, rebuild=rebuild)
+    console.print(summaries_table(outcomes))
 
 
 @app.command()

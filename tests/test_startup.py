@@ -1,0 +1,84 @@
+"""The CLI's embedded Prefect server: started before Prefect is imported, answering, gone with its process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from presswatch.settings import PROJECT_ROOT
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from flows import startup
+    api = startup.start_api_early()
+    url = api.wait()
+    print(api.process.pid, url, "prefect.server.api.server" in sys.modules, flush=True)
+    sys.stdin.readline()
+    """
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0): it is dead once its state says so.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(")")[-1].split()[0] != "Z"
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_embedded_server_answers_without_importing_it_and_dies_with_a_killed_cli(tmp_path: Path) -> None:
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "home")}
+    env.pop("PREFECT_API_URL", None)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(PROJECT_ROOT)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout is not None
+        pid_text, url, imported = child.stdout.readline().split()
+        server_pid = int(pid_text)
+        with urllib.request.urlopen(f"{url}/health", timeout=10) as response:
+            assert response.status == 200
+        assert imported == "False"  # the CLI process never loads Prefect's server package
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert _gone_within(server_pid, 60), "the server outlived the CLI that started it"
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_a_configured_api_url_starts_no_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows import startup
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert startup.start_api_early() is None
+
+
+def test_a_malformed_startup_timeout_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows import startup
+
+    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "soon")
+    with pytest.raises(ValueError, match="PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"):
+        startup._startup_timeout()
