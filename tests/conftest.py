@@ -32,9 +32,14 @@ pytest_plugins = ["sitekit", "pipeline_reference"]
 @pytest.fixture(scope="session")
 def prefect_api() -> Iterator[None]:
     """A real (temporary) Prefect API for flow runs; starting it takes ~20 s, so once per session."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=180):
+    # No heartbeats, as against the CLI's embedded server (flows/startup.py): each flow would wait up to 1 s
+    # for its heartbeat thread as it ends, and nothing watches them here.
+    with prefect_test_harness(server_startup_timeout=180), temporary_settings(
+        updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    ):
         yield
 
 
