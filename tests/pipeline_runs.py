@@ -266,6 +266,11 @@ RUN_SPECIFIC_BY_TABLE = {
     "stories": {"first_seen", "last_seen"},
     "feed_polls": {"poll_id", "polled_at", "elapsed_s"},
     "desk_runs": {"built_at"},
+    # How far the desk has read each append-only table (row counts): where its last pass happened to fall
+    # among the runs' steps, like summary_aggregates.applied_seq.
+    "desk_state": {"value"},
+    # The first report's time: an undated article's is when it landed.
+    "ledger_reports": {"first_at"},
 }
 
 

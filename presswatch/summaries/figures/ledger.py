@@ -78,3 +78,66 @@ def ledger_frames(
         for key in _CONFLICT_COLUMNS:
             out[key].append(record[key])
     return values, out
+
+
+Pair = tuple[str | None, float]  # (subject, value) reported in one (quantity, unit) block
+# Per (quantity, unit) block and kind ("article" | "story"): each distinct set of pairs that articles
+# (stories) report, with how many report exactly that set.
+Patterns = dict[tuple[str, str], dict[str, list[tuple[frozenset[Pair], int]]]]
+
+
+def _postings(patterns: list[tuple[frozenset[Pair], int]]) -> tuple[dict[Pair, set[int]], dict[str, set[int]]]:
+    by_pair: dict[Pair, set[int]] = {}
+    by_subject: dict[str, set[int]] = {}
+    for index, (pairs, _) in enumerate(patterns):
+        for subject, value in pairs:
+            by_pair.setdefault((subject, value), set()).add(index)
+            if subject is not None:
+                by_subject.setdefault(subject, set()).add(index)
+    return by_pair, by_subject
+
+
+def recount(values: Columns, conflicts: Columns, patterns: Patterns) -> None:
+    """Set n_articles (and n_stories for values) of ledger_frames' columns, which compared one row per
+    outlet, to the articles (stories) whose figure rows joined each value or conflict.
+
+    A value (subject, v) counts the articles reporting v with that subject, plus those reporting v with
+    no subject when their rows joined this subject (figures._partitions: no subject-less group has v,
+    so they went to the one subject that reported v). A conflict counts the articles reporting its
+    subject, plus the subject-less ones whose rows joined it. Counted from per-block patterns (what each
+    article or story reports), so a count never needs the articles themselves."""
+    blocks = {(q, u) for q, u in zip(values["quantity"], values["unit"], strict=True)}
+    none_values = {
+        (q, u, v) for q, u, s, v in zip(values["quantity"], values["unit"], values["subject"], values["value"], strict=True)
+        if s is None
+    }  # fmt: skip
+    joined: dict[tuple[str, str], set[float]] = {}
+    index: dict[tuple[str, str, str], tuple[list[tuple[frozenset[Pair], int]], dict[Pair, set[int]], dict[str, set[int]]]] = {}
+    for block in blocks:
+        kinds = patterns.get(block, {})
+        for kind in ("article", "story"):
+            rows = kinds.get(kind, [])
+            index[(*block, kind)] = (rows, *_postings(rows))
+        null_values = {v for s, v in index[(*block, "article")][1] if s is None}
+        joined[block] = {v for v in null_values if (*block, v) not in none_values}
+
+    def total(block: tuple[str, str], kind: str, wanted: list[Pair], subject: str | None = None) -> int:
+        rows, by_pair, by_subject = index[(*block, kind)]
+        hits: set[int] = set().union(*(by_pair.get(p, set()) for p in wanted))
+        if subject is not None:
+            hits |= by_subject.get(subject, set())
+        return sum(rows[i][1] for i in hits)
+
+    n_articles, n_stories = [], []
+    for q, u, s, v in zip(values["quantity"], values["unit"], values["subject"], values["value"], strict=True):
+        wanted: list[Pair] = [(s, v)] + ([(None, v)] if s is not None and v in joined[(q, u)] else [])
+        n_articles.append(total((q, u), "article", wanted))
+        n_stories.append(total((q, u), "story", wanted))
+    values["n_articles"], values["n_stories"] = n_articles, n_stories
+    counted = []
+    for q, u, s, value_list in zip(
+        conflicts["quantity"], conflicts["unit"], conflicts["subject"], conflicts["value_list"], strict=True
+    ):
+        nulls: list[Pair] = [(None, v) for v in value_list if v in joined.get((q, u), set())]
+        counted.append(total((q, u), "article", nulls, subject=s))
+    conflicts["n_articles"] = counted
