@@ -13,13 +13,13 @@ Plain functions: no Prefect, no DuckDB.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import importlib.util
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from presswatch.settings import SEEDS_DIR, Settings
 from presswatch.summaries.searches import DEFAULT_SEARCHES, SavedSearch, load_searches, matches
 from presswatch.summaries.stories import StoryAssignment, StoryInput, minhash_signature
 from presswatch.summaries.terms import _URLISH as URLISH
-from presswatch.summaries.terms import article_terms
+from presswatch.summaries.terms import article_terms, may_hold_link
 from presswatch.summaries.watchlist import DEFAULT_WATCHLIST, Watchlist, _collapse, load_watchlist
 from presswatch.text import nfkc, to_simplified
 from presswatch.workpool import get_pool
@@ -117,9 +117,9 @@ def _body(article: dict[str, Any]) -> str:
 Columns = dict[str, list[Any]]
 
 
-# NFKC and normalise_for_match() of recent articles' bodies: NFKC is the costliest part of every step's
-# normalisation (~0.6 ms per article), and a run's new articles pass through mentions, terms, signatures
-# and searches in this process one step after the other. Bounded (a few thousand bodies), and only a
+# NFKC and normalise_for_match() of recent articles' bodies: a run's new articles pass through mentions,
+# terms, signatures and searches in this process one step after the other (the two forms: ~0.2 ms per
+# article since text.py's array paths, ~1.2 ms before). Bounded (a few thousand bodies), and only a
 # cache: both forms are pure functions of the body.
 _FORMS_MAX = 3000
 _NFKC_FORMS: dict[str, str] = {}
@@ -186,14 +186,25 @@ def term_rows(articles: Sequence[dict[str, Any]], config: AnalysisConfig) -> Col
     for article in articles:
         body = _body(article)
         # Without a link to cut, the terms' form is the shared NFKC form simplified (same string).
-        normalised = None if URLISH.search(body) else to_simplified(nfkc_form(body))
+        linked = may_hold_link(body) and URLISH.search(body) is not None
+        normalised = None if linked else to_simplified(nfkc_form(body))
         counts = article_terms(body, watchlist, normalised=normalised)
-        # nsmallest == sorted()[:k] (the (-n, term) pairs are distinct), without sorting ~500 terms
-        for minus_n, term in heapq.nsmallest(TERMS_PER_ARTICLE, [(-n, term) for term, n in counts.items()]):
+        for minus_n, term in top_pairs(counts, TERMS_PER_ARTICLE):
             out["article_id"].append(article["article_id"])
             out["term"].append(term)
             out["n"].append(-minus_n)
     return out
+
+
+def top_pairs(counts: dict[str, int], k: int) -> list[tuple[int, str]]:
+    """sorted((-n, term) for each term)[:k], sorting only the terms counted at least as often as the k-th
+    most frequent: an article has ~1,500 terms, most of them once (the pairs are distinct, so no tie
+    between them can depend on which others were dropped)."""
+    if len(counts) > k:
+        floor = sorted(counts.values(), reverse=True)[k - 1]
+        kept = compress(counts.items(), map(floor.__le__, counts.values()))
+        return sorted([(-n, term) for term, n in kept])[:k]
+    return sorted([(-n, term) for term, n in counts.items()])
 
 
 FIGURE_COLUMNS = ("value", "unit", "quantity", "subject", "approx", "qualifier", "raw", "sentence", "start")

@@ -117,43 +117,69 @@ def term_key(token: str, names: dict[str, str], stop: frozenset[str]) -> str | N
 _KEYS_MAX = 500_000  # tokens remembered per watchlist: the vocabulary of a year of news, ~100 MB at most
 
 
+_Memo = tuple[set[str], set[str], dict[str, tuple[str, ...]], Callable[[str], tuple[str, ...]]]
+
+
 @lru_cache(maxsize=4)
-def _keys_of(watchlist: Watchlist) -> tuple[dict[str, tuple[str, ...]], Callable[[str], tuple[str, ...]]]:
-    """The terms each token counts as (term_key of its pieces), memoised in a plain dict: an article's
-    tokens are mostly words seen before, and a dict lookup per distinct token costs a fifth of a
-    memoised call (which took more time than the cut itself)."""
+def _keys_of(watchlist: Watchlist) -> _Memo:
+    """The terms each token counts as (term_key of its pieces), memoised: tokens that count as themselves
+    alone (most words) in one set, tokens that count as nothing (stop words, numbers, punctuation) in
+    another, the rest (mixed tokens, other spellings of a name) in a dict; and the function that looks a
+    token up, learning it if new."""
     names, stop = _prepared(watchlist)[1], stop_words()
-    known: dict[str, tuple[str, ...]] = {}
+    same: set[str] = set()
+    none: set[str] = set()
+    other: dict[str, tuple[str, ...]] = {}
 
     def keys(token: str) -> tuple[str, ...]:
-        pieces = _PIECES.findall(token) if not token.isalnum() and _MIXED.search(token) else (token,)
-        found = tuple(k for k in (term_key(p, names, stop) for p in pieces) if k is not None)
-        if len(known) >= _KEYS_MAX:
-            known.clear()  # only a cache: the keys are a pure function of the token
-        known[token] = found
+        found = other.get(token)
+        if found is None:
+            pieces = _PIECES.findall(token) if not token.isalnum() and _MIXED.search(token) else (token,)
+            found = tuple(k for k in (term_key(p, names, stop) for p in pieces) if k is not None)
+            if found == (token,):
+                same.add(token)
+            elif not found:
+                none.add(token)
+            else:
+                other[token] = found
         return found
 
-    return known, keys
+    return same, none, other, keys
+
+
+def may_hold_link(text: str) -> bool:
+    """False when _URLISH cannot match: a link needs "http" or "www.", a mail address "@" (a substring test
+    costs a tenth of the regex's scan, and most articles hold neither)."""
+    return "http" in text or "www." in text or "@" in text
 
 
 def article_terms(text: str, watchlist: Watchlist | None = None, *, normalised: str | None = None) -> Counter[str]:
     """How often each term occurs in one article's text (pass title + text to count the headline).
     `normalised`: normalise_for_match(_URLISH.sub(" ", text), fold_case=False) when the caller has it.
 
-    The same counts as counting term_key() over segment(text), computed per distinct token: an article's
-    ~1,700 tokens are ~500 distinct ones, and a Python loop over every token cost more than the cut."""
+    The same counts as counting term_key() over segment(text), computed per distinct token by C-level
+    calls (Counter, a set difference) where a token is its own term (~3/4 of an article's ~1,700 distinct
+    tokens); only the others, and tokens never seen before, pass through Python."""
     watchlist = watchlist if watchlist is not None else default_watchlist()
     tokenizer, _ = _prepared(watchlist)
-    known, keys_of = _keys_of(watchlist)
-    counts: dict[str, int] = {}  # a plain dict: Counter's += on a new key calls __missing__ in Python
-    get = counts.get
+    same, none, other, keys_of = _keys_of(watchlist)
+    if len(same) + len(none) + len(other) > _KEYS_MAX:
+        for memo in (same, none, other):
+            memo.clear()  # only a cache: the keys are a pure function of the token
     if normalised is None:
-        normalised = normalise_for_match(_URLISH.sub(" ", text), fold_case=False)
-    for token, n in Counter(tokenizer.cut(normalised, True)).items():
-        found = known.get(token)
-        for key in keys_of(token) if found is None else found:
-            counts[key] = get(key, 0) + n
-    return Counter(counts)
+        normalised = normalise_for_match(_URLISH.sub(" ", text) if may_hold_link(text) else text, fold_case=False)
+    counts = Counter(tokenizer.cut(normalised, True))
+    # Tokens that are not their own term leave; those with other terms (or not seen before) move their
+    # counts to them once all have left, so that a count moved onto a token's spelling is moved only once.
+    odd = counts.keys() - same
+    moved = [(token, counts[token]) for token in odd - none]
+    pop = counts.pop  # dict's: Counter's `del` is a Python method
+    for token in odd:
+        pop(token)
+    for token, n in moved:
+        for key in keys_of(token):
+            counts[key] = counts.get(key, 0) + n
+    return counts
 
 
 def top_terms(counters: Iterable[Counter[str]], n: int = 20) -> list[tuple[str, int]]:

