@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from presswatch import text
+from presswatch import codepoints, text
 from presswatch.summaries import analyses, stories
 from presswatch.summaries.figures import quantities
 from presswatch.summaries.terms import _prepared as prepared_terms
@@ -20,7 +20,7 @@ from presswatch.summaries.terms import article_terms, segment, stop_words, term_
 from presswatch.summaries.watchlist import load_watchlist
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-PAD = "中文新闻，" * 20  # long enough for the array paths (text._SHORT)
+PAD = "中文新闻，" * 20  # long enough for the array paths (codepoints.SHORT)
 
 
 def seed_texts() -> list[str]:
@@ -28,8 +28,8 @@ def seed_texts() -> list[str]:
 
 
 def test_fast_nfkc_equals_unicodedata_on_every_character_it_treats_specially_and_random_mixes():
-    one, unsafe = text._nfkc_tables()
-    special = [c for c in range(text._NFKC_LIMIT) if (unsafe[c] or one[c] != c) and not 0xD800 <= c < 0xE000]
+    one, unsafe = codepoints.nfkc_tables()
+    special = [c for c in range(codepoints.NFKC_LIMIT) if (unsafe[c] or one[c] != c) and not 0xD800 <= c < 0xE000]
     assert len(special) > 5000  # full-width forms, compatibility characters, combining marks
     for c in special:
         for sample in (PAD + chr(c) + PAD, PAD + "a" + chr(c) + "\u0301" + PAD, PAD + "\u1100" + chr(c) + "\u11a8"):
