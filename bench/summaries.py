@@ -306,6 +306,8 @@ def bench_size(
             stale.unlink(missing_ok=True)
         result["build"], articles = timed(lambda: build(db, n, args.new, paragraphs, seeds, titles))
         print(f"  built {articles:,} articles in {result['build']:.1f} s", flush=True)
+    if reuse:  # as every run starts: migrations a newer checkout brings (their first run may rebuild)
+        on_db(db, lambda con: (warehouse.migrate(con), warehouse.refresh_views(con)))
     if reuse and args.refingerprint:
         refingerprint(db)
     base = baselines(db, args.baseline_sample)
