@@ -20,7 +20,7 @@ import yaml
 
 from presswatch.settings import PROJECT_ROOT
 from presswatch.text import HAN as _HAN
-from presswatch.text import HAN_CLASS, normalise_for_match, normalise_for_match_with_offsets
+from presswatch.text import HAN_CLASS, literal_trie, normalise_for_match, normalise_for_match_with_offsets
 
 DEFAULT_WATCHLIST = PROJECT_ROOT / "seeds" / "watchlist.yaml"
 ENTITY_TYPES = frozenset({"org", "person", "place", "product", "outlet"})
@@ -73,12 +73,7 @@ def trie_regex(literals: Iterable[str]) -> str:
     the scan goes left to right, so matches never overlap. The word-boundary check for a leading Latin
     character comes after that character so the regex engine can still skip ahead on first characters.
     """
-    trie: dict[str, Any] = {}
-    for literal in literals:
-        node = trie
-        for ch in literal:
-            node = node.setdefault(ch, {})
-        node[""] = {}
+    trie = literal_trie(literals)
 
     def render(node: dict[str, Any], depth: int, last: str) -> str:
         alts = []
