@@ -44,6 +44,12 @@ def get_pool(workers: int) -> Executor:
     return local_pool(workers)
 
 
+def is_ready(workers: int) -> bool:
+    """True when work sent to get_pool(workers) starts no process: a cluster is configured, or this
+    process's local pool of that size is already running (e.g. extraction's, in a `presswatch run`)."""
+    return bool(_cluster) or (_pool is not None and _pool_size == workers)
+
+
 def local_pool(workers: int) -> ProcessPoolExecutor:
     global _pool, _pool_size
     with _lock:

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from presswatch import workpool
 from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S
 from presswatch.store import db as warehouse
 from presswatch.store import summaries_incremental as incremental
@@ -159,8 +160,7 @@ def analyse_pending(
     with warehouse.connection(db_path, timeout_s=timeout_s) as con:
         reset = sync_fingerprint(con, step, summaries.fingerprint(step, config), now)
         ids = pending_ids(con, step, members_synced)
-    if len(ids) < summaries.POOL_MIN_ARTICLES:
-        workers = 1  # a run's new articles: cheaper here than starting worker processes
+    workers = summaries.analysis_workers(len(ids), workers, workpool.is_ready(workers))
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
         with warehouse.connection(db_path, timeout_s=timeout_s) as con:

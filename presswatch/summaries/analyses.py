@@ -46,6 +46,13 @@ TOP_TERMS = 20  # terms kept per day and outlet
 # re-analysis after a rule change is far above it and uses every worker.
 POOL_MIN_ARTICLES = 5000
 
+
+def analysis_workers(pending: int, workers: int, pool_ready: bool) -> int:
+    """Processes to analyse `pending` articles on: one below POOL_MIN_ARTICLES, unless the workers are
+    already running (a `presswatch run` whose extraction started them, or a Dask cluster): then their start
+    is paid and the new articles' analysis splits across them."""
+    return workers if pending >= POOL_MIN_ARTICLES or pool_ready else 1
+
 # What each step's results depend on besides its config file: a change in these modules re-analyses.
 _STEP_MODULES = {
     "mentions": ("presswatch.summaries.watchlist",),
