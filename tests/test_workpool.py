@@ -11,9 +11,10 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def test_a_runs_new_articles_stay_in_process_unless_the_workers_already_run() -> None:
-    few = analyses.POOL_MIN_ARTICLES - 1
-    assert analyses.analysis_workers(few, 2, pool_ready=False) == 1
-    assert analyses.analysis_workers(few, 2, pool_ready=True) == 2
+    some = analyses.POOL_MIN_ARTICLES - 1
+    assert analyses.analysis_workers(some, 2, pool_ready=False) == 1
+    assert analyses.analysis_workers(some, 2, pool_ready=True) == 2
+    assert analyses.analysis_workers(analyses.POOL_READY_MIN_ARTICLES - 1, 2, pool_ready=True) == 1
     assert analyses.analysis_workers(analyses.POOL_MIN_ARTICLES, 2, pool_ready=False) == 2
 
 

@@ -45,13 +45,18 @@ TOP_TERMS = 20  # terms kept per day and outlet
 # on a run's new articles (1,000 articles: ~10-20 s for all five steps in one process). A cold build or a
 # re-analysis after a rule change is far above it and uses every worker.
 POOL_MIN_ARTICLES = 5000
+POOL_READY_MIN_ARTICLES = 500
 
 
 def analysis_workers(pending: int, workers: int, pool_ready: bool) -> int:
     """Processes to analyse `pending` articles on: one below POOL_MIN_ARTICLES, unless the workers are
-    already running (a `presswatch run` whose extraction started them, or a Dask cluster): then their start
-    is paid and the new articles' analysis splits across them."""
-    return workers if pending >= POOL_MIN_ARTICLES or pool_ready else 1
+    already running (a `presswatch run` whose extraction started them, or a Dask cluster) and there are at
+    least POOL_READY_MIN_ARTICLES: a worker's first analysis loads its tokenizers and tables (~0.6 CPU s),
+    which a few articles do not repay (1,000 bench articles: 5.2-6.3 s in process, 3.3-4.8 s on a running
+    pool of 2; the tests' few-article runs were ~14 % slower on it)."""
+    if pending >= POOL_MIN_ARTICLES or (pool_ready and pending >= POOL_READY_MIN_ARTICLES):
+        return workers
+    return 1
 
 # What each step's results depend on besides its config file: a change in these modules re-analyses.
 _STEP_MODULES = {
