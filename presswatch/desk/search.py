@@ -29,6 +29,7 @@ from presswatch.desk.lookup import IndexReader, match_documents, unindexed_match
 from presswatch.desk.outlets import name_key
 from presswatch.desk.termcounts import term_counts
 from presswatch.desk.textindex import _table, positive_terms
+from presswatch.store.db import dict_rows
 from presswatch.summaries.searches import Node, parse_query
 from presswatch.summaries.watchlist import literal_pattern
 
@@ -84,9 +85,7 @@ class Filters:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return dict_rows(con.execute(sql, params or []))
 
 
 _FAST_UNIVERSE = (

@@ -245,6 +245,12 @@ def reconciliation(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any
     return dict(zip(names, row, strict=True)) if row else {}
 
 
+def dict_rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The rows of an executed query as dicts keyed by column name."""
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def fetch_frame(db_path: str | Path, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
     with connection(db_path, read_only=True) as con:
         return con.execute(sql, params or []).df()

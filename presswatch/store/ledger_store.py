@@ -120,11 +120,6 @@ _REPORT_ORDER = "ORDER BY quantity, unit, subject NULLS LAST, value, outlet"
 PatternKey = tuple[str, str, str, tuple[str | None, ...], tuple[float, ...]]  # kind, quantity, unit, subjects, vals
 
 
-def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _run(con: duckdb.DuckDBPyConnection, script: str, params: list[Any]) -> None:
     for n, statement in enumerate(s for s in script.split(";") if s.strip()):
         con.execute(statement, params if n == 0 else [])
@@ -240,7 +235,7 @@ def update_ledger(con: duckdb.DuckDBPyConnection, p: Plan, vocabulary: Vocabular
                                 [[b[0] for b in blocks], [b[1] for b in blocks]])  # fmt: skip
             where = (lambda t: "true") if p.full else (lambda t: _IN_BLOCK.format(t=t))
             patterns = _apply_patterns(con, deltas, where("p"))
-            records = _rows(con.execute(f"SELECT * FROM ledger_reports r WHERE {where('r')} {_REPORT_ORDER}"))
+            records = warehouse.dict_rows(con.execute(f"SELECT * FROM ledger_reports r WHERE {where('r')} {_REPORT_ORDER}"))
             values, conflicts = ledger.ledger_frames(ledger.comparison_rows(records), vocabulary)
             ledger.recount(values, conflicts, patterns)
             for table, columns in (("figure_values", values), ("figure_conflicts", conflicts)):

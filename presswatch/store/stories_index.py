@@ -59,9 +59,7 @@ GROUP BY sm.story_id
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    cur = con.execute(sql, list(params))
-    names = [d[0] for d in cur.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return warehouse.dict_rows(con.execute(sql, list(params)))
 
 
 def _sig_matrix(rows: list[dict[str, Any]]) -> np.ndarray:

@@ -48,11 +48,6 @@ class StepResult:
     seconds: float = 0.0
 
 
-def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
     # fetchall, not fetchone: DuckDB 2.0 refuses further work on a connection with an unfinished result.
     return con.execute(sql, list(params)).fetchall()[0]
@@ -124,9 +119,9 @@ def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[di
     rowids = [r[0] for r in con.execute("SELECT rowid FROM articles WHERE article_id IN (SELECT unnest(?))", [ids]).fetchall()]
     rows: list[dict[str, Any]] = []
     for lo, hi in _rowid_ranges(rowids):
-        rows += _rows(con.execute(_READ.format(where="rowid BETWEEN ? AND ? AND"), [lo, hi, ids]))
+        rows += warehouse.dict_rows(con.execute(_READ.format(where="rowid BETWEEN ? AND ? AND"), [lo, hi, ids]))
     if len(rows) != len(rowids):  # rowids moved between the two reads (a compaction): read plainly
-        return _rows(con.execute(_READ.format(where=""), [ids]))
+        return warehouse.dict_rows(con.execute(_READ.format(where=""), [ids]))
     return sorted(rows, key=lambda r: r["article_id"])
 
 

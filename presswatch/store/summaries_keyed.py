@@ -23,12 +23,6 @@ from presswatch.store.summaries_incremental import Plan, update_cells
 from presswatch.summaries import alerts
 from presswatch.summaries.searches import SavedSearch
 
-
-def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 _ALERT_ID = "substr(sha256(concat_ws('|', kind, search, coalesce(article_id, CAST(day AS VARCHAR)))), 1, 20)"
 SPIKE_COLUMNS = ("search", "day", "count", "baseline", "ratio")
 
@@ -89,7 +83,7 @@ def update_searches(
                 " WHERE alert_id IN (SELECT unnest(?))",
                 [[r[0] for r in inserted]],
             )
-        return _rows(
+        return warehouse.dict_rows(
             con.execute(
                 "SELECT n.*, ar.title, coalesce(ar.outlet, ar.platform) AS outlet, ar.url FROM new_alerts n"
                 " LEFT JOIN articles ar USING (article_id) ORDER BY n.kind, n.search, n.day, n.article_id"
