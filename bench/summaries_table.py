@@ -57,6 +57,8 @@ def table(results: list[dict[str, Any]]) -> str:
     row("slowest README query (× full scan)", lambda r: "{} s (×{})".format(
         _num(max(v for k, v in r["reads"].items() if k.startswith("query"))),
         _num(max(v for k, v in r["ratios"]["reads"].items() if k.startswith("query")), 10)))  # fmt: skip
+    row("  the same answers as Python tuples (s)", lambda r: _num(max(
+        v for k, v in r["reads"].items() if k.startswith("python rows"))))  # fmt: skip
     row("HTML report (× full scan)", lambda r: f"{_num(r['reads']['HTML report'])} s"
         f" (×{_num(r['ratios']['reads']['HTML report'], 10)})")  # fmt: skip
     row("baselines: plain jieba articles/s; full scan s", lambda r: "{:.1f}/s; {:.2f} s".format(

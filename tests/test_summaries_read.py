@@ -6,7 +6,13 @@ from pathlib import Path
 
 import duckdb
 
-from presswatch.store.summaries import _ROW_GROUP, _rowid_ranges, read_articles
+from presswatch.store.summaries import (
+    _ROW_GROUP,
+    _rowid_ranges,
+    in_table_order,
+    read_articles,
+    write_analysis,
+)
 
 
 def test_rowid_ranges_split_where_a_gap_spans_more_than_a_row_group():
@@ -37,3 +43,26 @@ def test_read_articles_returns_the_asked_articles_sorted_as_a_plain_query(tmp_pa
         got = read_articles(con, list(reversed(ids)))
     assert [tuple(r.values()) for r in got] == plain
     assert len(got) == len(ids) - 1
+
+
+def test_in_table_order_orders_ids_as_stored_and_keeps_unknown_ids(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("CREATE TABLE articles (article_id VARCHAR PRIMARY KEY)")
+        con.execute("INSERT INTO articles SELECT md5(i::VARCHAR) FROM range(50) r(i)")
+        stored = [r[0] for r in con.execute("SELECT article_id FROM articles ORDER BY rowid").fetchall()]
+        asked = [*sorted(stored[::3]), "not-an-article"]  # hash order, as pending ids come
+        assert asked[:-1] != stored[::3]
+        assert in_table_order(con, asked) == [*stored[::3], "not-an-article"]
+
+
+def test_write_analysis_replaces_the_rows_of_articles_already_analysed(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("CREATE TABLE summary_analysed (step VARCHAR, article_id VARCHAR)")
+        con.execute("CREATE TABLE article_terms (article_id VARCHAR, term VARCHAR, n INTEGER)")
+        write_analysis(con, "terms", ["a", "b"], {"article_id": ["a", "b"], "term": ["x", "y"], "n": [1, 2]})
+        # analysed again (another run got there first): replaced, never doubled
+        write_analysis(con, "terms", ["b", "c"], {"article_id": ["b", "c"], "term": ["z", "w"], "n": [3, 4]})
+        rows = con.execute("SELECT * FROM article_terms ORDER BY article_id").fetchall()
+        marks = con.execute("SELECT article_id FROM summary_analysed ORDER BY 1").fetchall()
+    assert rows == [("a", "x", 1), ("b", "z", 3), ("c", "w", 4)]
+    assert marks == [("a",), ("b",), ("c",)]
