@@ -31,7 +31,7 @@ OUTLETS = ("时代周报", "观察者网", "纽约时报中文网", "中國工�
 
 # Every summary table an aggregate writes, compared whole; alerts separately (they are a log).
 TABLES = (
-    "volume_daily", "mentions_daily", "top_terms", "search_daily", "search_spikes", "stories", "story_members",
+    "volume_daily", "mentions_daily", "top_terms", "cell_terms", "search_daily", "search_spikes", "stories", "story_members",
     "figure_values", "figure_conflicts", "summary_volume", "summary_mentions_daily", "summary_share_of_voice",
     "summary_search_daily", "summary_figure_agreements", "ledger_reports", "ledger_patterns", "ledger_members",
 )  # fmt: skip

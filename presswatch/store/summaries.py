@@ -212,14 +212,17 @@ def update_aggregate(
         if plan.full:
             incremental.forget(con, "ledger")  # every story id may have changed: the ledger counts stories
     else:
-        if aggregate == "ledger":
-            assert vocabulary is not None, "the ledger needs the figures vocabulary"
-            result |= update_ledger(con, plan, vocabulary)
-        elif aggregate == "searches":
-            result["new_alerts"] = update_searches(con, plan, searches, now, run_id)
-        else:
-            result["cells"] = incremental.update_cells(con, aggregate, plan, top=summaries.TOP_TERMS)
-        incremental.mark_applied(con, plan, now)
+        # The update and the mark that it was applied land together: applied but unmarked (a kill between
+        # two transactions), the next run would add the same changes' deltas again.
+        with transaction(con):
+            if aggregate == "ledger":
+                assert vocabulary is not None, "the ledger needs the figures vocabulary"
+                result |= update_ledger(con, plan, vocabulary)
+            elif aggregate == "searches":
+                result["new_alerts"] = update_searches(con, plan, searches, now, run_id)
+            else:
+                result["cells"] = incremental.update_cells(con, aggregate, plan, top=summaries.TOP_TERMS)
+            incremental.mark_applied(con, plan, now)
     incremental.prune_changes(con)
     return result
 
