@@ -174,7 +174,7 @@ def analyse_pending(
     members_synced: bool = False,
 ) -> StepResult:
     started = time.perf_counter()
-    with warehouse.connection(db_path, timeout_s=timeout_s) as con:
+    with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
         reset = sync_fingerprint(con, step, summaries.fingerprint(step, config), now)
         ids = pending_ids(con, step, members_synced)
         if len(ids) > chunk_size:
@@ -182,10 +182,10 @@ def analyse_pending(
     workers = summaries.analysis_workers(len(ids), workers, workpool.is_ready(workers))
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
-        with warehouse.connection(db_path, timeout_s=timeout_s) as con:
+        with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
             articles = read_articles(con, chunk)
         columns = summaries.analyse_many(step, articles, config, workers)
-        with warehouse.connection(db_path, timeout_s=timeout_s) as con:
+        with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
             write_analysis(con, step, chunk, columns)
     return StepResult(step, len(ids), reset, time.perf_counter() - started)
 
@@ -264,9 +264,13 @@ def summarise(
             out[step], timings[step] = result.analysed, result.seconds
         for aggregate in aggregates:
             started = time.perf_counter()
-            with warehouse.connection(db_path) as con:
+            with warehouse.connection(db_path, checkpoint=False) as con:
                 out[aggregate] = update_aggregate(
                     con, aggregate, now, rebuild=rebuild, vocabulary=vocabulary, searches=searches, run_id=run_id
                 )
             timings[aggregate] = time.perf_counter() - started
+    started = time.perf_counter()
+    with warehouse.connection(db_path) as con:  # one checkpoint for the run's many connections
+        con.execute("CHECKPOINT")
+    timings["checkpoint"] = time.perf_counter() - started
     return out
