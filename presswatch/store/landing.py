@@ -27,7 +27,10 @@ def article_id_for(text: str) -> str:
     Re-encoding a file (GBK, UTF-16, BOM) or re-flowing its lines does not change it, so such copies
     are recognised as duplicates; any change of words does.
     """
-    norm = _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+    # is_normalized answers from Unicode's quick-check tables without building a copy: a body already in
+    # NFKC (most Latin-script pages) skips the normalisation, whose result would be the same string.
+    nfkc = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    norm = _NOT_WORD.sub("", nfkc.casefold())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 

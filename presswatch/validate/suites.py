@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from presswatch.settings import EXPECTATIONS_DIR
+from presswatch.validate.gxmemo import memoized_within_run
 from presswatch.validate.results import ExpectationResult, RowIssue, ValidationOutcome
 
 ROW_ID = "row_id"
@@ -195,7 +196,8 @@ def run_suite(
         # Only the columns the rules read: GX hashes the whole frame it is given, long bodies included.
         checked = frame[[c for c in spec.columns if c in frame.columns]]
         batch = runtime.batch_definition(name).get_batch(batch_parameters={"dataframe": checked})
-        result = batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=parameters or {})
+        with memoized_within_run():
+            result = batch.validate(suite, result_format=RESULT_FORMAT, expectation_parameters=parameters or {})
         _pending.append(SuiteRun(name, batch.id, len(checked), datetime.now(UTC), result))
     return _outcome(spec, frame, result.results)
 
