@@ -1,7 +1,9 @@
 """A static, self-contained HTML report of the summaries: one file, no scripts, no outside resources.
 
 Reads the warehouse read-only (the summary tables flows/summary_flows.py fills): volume over time, share
-of voice, stories across outlets, the figures ledger with its conflicts, top terms and open alerts.
+of voice, stories across outlets, the figures ledger with its conflicts, top terms and open alerts. It
+describes the warehouse as of the last summaries run: no section reads summary_articles (a window over
+every article version), per-article facts come from report/current.py.
 Charts are inline SVG (flows/report_charts.py); tables are HTML, so Chinese text is plain page text.
 """
 
@@ -50,7 +52,7 @@ def _overview(con: duckdb.DuckDBPyConnection) -> str:
     articles, outlets, first, last, undated = _rows(
         con,
         "SELECT count(*), count(DISTINCT outlet), min(day), max(day), count(*) FILTER (WHERE day IS NULL)"
-        " FROM summary_articles",
+        " FROM summary_members WHERE current",
     )[0]
     stories, shared = _rows(con, "SELECT count(*), count(*) FILTER (WHERE n_outlets > 1) FROM stories")[0]
     conflicts = _rows(con, "SELECT count(*) FROM figure_conflicts")[0][0]
@@ -81,8 +83,7 @@ def _volume(con: duckdb.DuckDBPyConnection) -> str:
 def _share(con: duckdb.DuckDBPyConnection) -> str:
     overall = _rows(
         con,
-        "SELECT entity, sum(mentions) / (SELECT sum(mentions) FROM entity_mentions m"
-        "  JOIN summary_articles USING (article_id)) AS share, sum(articles)::BIGINT"
+        "SELECT entity, sum(mentions) / (SELECT sum(mentions) FROM mentions_daily) AS share, sum(articles)::BIGINT"
         " FROM summary_share_of_voice GROUP BY entity ORDER BY share DESC, entity LIMIT 20",
     )
     daily = _rows(con, "SELECT day, entity, share FROM summary_share_of_voice")
@@ -170,17 +171,26 @@ def _terms(con: duckdb.DuckDBPyConnection) -> str:
     return html_table(["day", "outlet", "top terms (count)"], [(d or "undated", o, t) for d, o, t in rows])
 
 
+# The newest open alerts, then their articles: ranking the alerts alone and looking up a hundred articles,
+# rather than joining every open alert to its article first (summary_open_alerts) and ranking that.
+_LATEST_ALERTS = """
+WITH top AS (
+    SELECT alert_id, kind, search, day, article_id, count, baseline, ratio, created_at FROM alerts
+    WHERE status = 'open' ORDER BY kind DESC, created_at DESC, day DESC NULLS LAST, search, alert_id LIMIT ?
+)
+SELECT t.kind, t.search, t.day, ar.title, coalesce(ar.outlet, ar.platform) AS outlet, t.count,
+       round(t.baseline, 2), round(t.ratio, 2), t.created_at
+FROM top AS t LEFT JOIN articles AS ar ON ar.article_id = t.article_id
+ORDER BY t.kind DESC, t.created_at DESC, t.day DESC NULLS LAST, t.search, t.alert_id
+"""
+
+
 def _alerts(con: duckdb.DuckDBPyConnection) -> str:
     counts = _rows(
         con,
         "SELECT search, kind, count(*) FROM alerts WHERE status = 'open' GROUP BY ALL ORDER BY search, kind",
     )
-    rows = _rows(
-        con,
-        "SELECT kind, search, day, title, outlet, count, round(baseline, 2), round(ratio, 2), created_at"
-        " FROM summary_open_alerts ORDER BY kind DESC, created_at DESC, day DESC NULLS LAST LIMIT ?",
-        [MAX_ROWS * 2],
-    )
+    rows = _rows(con, _LATEST_ALERTS, [MAX_ROWS * 2])
     return html_table(["search", "kind", "open alerts"], counts, numeric=[2]) + html_table(
         ["kind", "search", "day", "article", "outlet", "count", "baseline", "ratio", "raised"],
         rows,
