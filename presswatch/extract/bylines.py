@@ -18,9 +18,9 @@ import re
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
-from presswatch.extract.html.metapaths import author_links
 from presswatch.extract.metadata import looks_like_outlet
 
 # The ~150 most common surnames (they cover ~90 % of people in mainland China, Hong Kong and Taiwan),
@@ -43,6 +43,11 @@ NAME_LINE_WITHIN = 3  # the name must be among the article's first lines
 _DESK_KEY = re.compile(
     r"(?:(?<![责責任值班主小])(?P<editor>编辑|編輯)|(?P<source>(?<![本文稿章闻聞件])来源|(?<![本文稿章闻聞件])來源))"
     r"\s*[:：|丨｜]\s*(?P<value>[^\s:：|丨｜]{2,8})"
+)
+_AUTHOR_LINKS = etree.XPath(
+    "//a[contains(@href, '?author=') or contains(@href, '&author=') or contains(@href, '/author/')"
+    " or @rel='author']",
+    smart_strings=False,
 )
 AUTHOR_LINK_MAX = 30  # characters of a link text that can be a name
 OWNER_LINKS = 3  # the page's author is linked at least this many times as often as any other
@@ -72,7 +77,7 @@ def author_link(tree: HtmlElement) -> list[str] | None:
     The name is the text of the link to the author alone ('?author=102', '/author/name/')."""
     counts: Counter[str] = Counter()
     names: dict[str, str] = {}
-    for el in author_links(tree):  # the links XPath's walk (presswatch.extract.html.metapaths)
+    for el in _AUTHOR_LINKS(tree):
         url = urlsplit(el.get("href") or "")
         query = parse_qs(url.query)
         path_author = url.path.partition("/author/")[2].split("/")[0] if "/author/" in url.path else ""

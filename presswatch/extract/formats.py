@@ -57,7 +57,7 @@ def _html_dominates(text: str) -> bool:
     for line in text.splitlines():
         size = len("".join(line.split()))
         total += size
-        if "<" in line and _HTML_TAG.search(line):  # every tag opens with "<": most text lines skip the regex
+        if _HTML_TAG.search(line):
             tagged += size
     return total > 0 and tagged / total >= _HTML_LINE_SHARE
 

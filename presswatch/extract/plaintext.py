@@ -119,10 +119,8 @@ def strip_link_header(text: str) -> tuple[str | None, str | None, str]:
 
 
 def _is_date_line(line: str) -> bool:
-    if len(line) > 40:  # first: the date search is the costly part, and long lines are no date lines
-        return False
     span = date_span(line)
-    if span is None:
+    if span is None or len(line) > 40:
         return False
     extra = re.sub(r"[\s\d:：]", "", line[: span[0]] + line[span[1] :])
     return len(extra) <= DATE_LINE_EXTRA

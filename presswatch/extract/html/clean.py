@@ -9,13 +9,13 @@ portal's furniture looks like (link-dense, named for its role, a copyright line)
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from presswatch.extract.furniture import MAX_ATTRIBUTION_LINE, opens_like_attribution
-from presswatch.extract.html.nfkc import nfkc
 
 # Roles named in class/id attributes, matched inside camelCase and dashed names ("relatedNews",
 # "article-share"): only words that never name the article container itself.
@@ -28,11 +28,6 @@ _FURNITURE_WORDS = ("related", "relate-", "relate_", "recommend", "share", "comm
                     "infobox", "navbox", "basicinfo", "basic-info", "reflist", "reference", "editsection",
                     "catalog")
 _FURNITURE_NAME = re.compile("|".join(map(re.escape, _FURNITURE_WORDS)), re.I)
-# The same test for an ASCII name, lower-cased: an IGNORECASE alternation costs sre 4-5 times as much per
-# name (the scan's hottest regex). Only for ASCII: re.I also folds 'ſ' and the Kelvin sign, lower() does not.
-_FURNITURE_NAME_LOWER = re.compile("|".join(map(re.escape, _FURNITURE_WORDS)))
-assert all(w == w.lower() and w.isascii() for w in _FURNITURE_WORDS)
-
 _STRUCTURAL = frozenset({"html", "body", "head", "article", "main"})
 # Inline-ish blocks: a paragraph that is one link, or a linked phrase, is part of the text around it.
 _INLINE = frozenset({"span", "font", "p", "li", "center"})
@@ -57,13 +52,6 @@ FOOTER_MAX_CHARS = 300
 REVEAL_SHARE = 0.5  # a hidden block with this share of the page's running text is the article
 
 
-def furniture_name(name: str) -> bool:
-    """A class/id name naming a furniture role (_FURNITURE_NAME.search, case-insensitive)."""
-    if name.isascii():
-        return _FURNITURE_NAME_LOWER.search(name.lower()) is not None
-    return _FURNITURE_NAME.search(name) is not None
-
-
 def _name(el: HtmlElement) -> str:
     cls, ident = el.get("class"), el.get("id")
     return f"{cls} {ident}" if cls and ident else cls or ident or ""
@@ -82,7 +70,7 @@ def furniture_reason(
 ) -> str | None:
     """Why a block (`total` chars of text, `links` of them in links) is furniture, or None."""
     name = _name(el)
-    if by_name and name and furniture_name(name):
+    if by_name and name and _FURNITURE_NAME.search(name):
         return "named"
     if el.tag in _INLINE:
         return None
@@ -138,7 +126,7 @@ def scan(root: HtmlElement, by_name: bool = True) -> Scan:
             links = total
         if total and tag in _BLOCKS and total - links <= max_plain:
             name = _name(el) if by_name else ""
-            if name and furniture_name(name):
+            if name and _FURNITURE_NAME.search(name):
                 reason: str | None = "named"
             elif tag in _INLINE or not (links >= LINK_DENSE * total or (footer and total <= FOOTER_MAX_CHARS)):
                 reason = None
@@ -266,7 +254,7 @@ def text_size(text: str | None) -> int:
 
 def normal_form(text: str) -> str:
     """NFKC letters and digits only: to compare texts that differ in spacing and punctuation."""
-    return _NOT_WORD.sub("", nfkc(text))  # unicodedata.normalize("NFKC", text), faster on CJK text
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text))
 
 
 def split_table_rows(text: str) -> str:

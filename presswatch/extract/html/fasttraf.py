@@ -15,7 +15,6 @@ pages and their bench/pipeline.py copies: identical output on all 261, extractio
 
 from __future__ import annotations
 
-import importlib
 import types
 from copy import copy
 from typing import Any
@@ -48,40 +47,12 @@ def _rebind(functions: dict[str, Any], module: types.ModuleType, names: tuple[st
         namespace[name] = functions[name] = copied
 
 
-# html2txt (the page measure of trafilatura_sequence's recall escalation) and the baseline rescue, with
-# basic_cleaning's XPath as presswatch.extract.html.trafclean's matcher (a callable returning a list, as
-# the XPath does).
-baseline = importlib.import_module("trafilatura.baseline")  # the package's `baseline` is the function
-_BASELINE: dict[str, Any] = {}
-if "BASIC_CLEAN_XPATH" in MATCHERS:
-    _BASELINE["BASIC_CLEAN_XPATH"] = MATCHERS["BASIC_CLEAN_XPATH"][0]
-    _rebind(_BASELINE, baseline, ("basic_cleaning", "html2txt", "baseline"))
-_XPATHS = {k: v for k, v in MATCHERS.items() if k != "BASIC_CLEAN_XPATH"}
-_MAIN: dict[str, Any] = {**_XPATHS}
+_MAIN: dict[str, Any] = {**MATCHERS}
 _rebind(_MAIN, main_extractor, ("extract_content", "_extract", "recover_wild_text", "prune_unwanted_sections"))
 # The copies are skipped only in the trafilatura whose sequence was read for it (a later one may read them).
-_CORE: dict[str, Any] = {**_XPATHS, "extract_content": _MAIN["extract_content"],
-                          "html2txt": _BASELINE.get("html2txt", baseline.html2txt),
-                          "baseline": _BASELINE.get("baseline", baseline.baseline)}
+_CORE: dict[str, Any] = {**MATCHERS, "extract_content": _MAIN["extract_content"]}
 if trafilatura.__version__ == "2.3.1":
     _CORE["_prepare_tree"] = _prepare_tree
 _rebind(_CORE, core, ("bare_extraction", "trafilatura_sequence", "_extract_and_compare", "_recall_retry"))
 
 bare_extraction = _CORE["bare_extraction"]
-
-
-_SEQUENCE = _CORE["trafilatura_sequence"]
-
-
-def _sequence_keeping_proxies(tree: HtmlElement, options: Extractor, url: str | None = None) -> Any:
-    """trafilatura_sequence with every element proxy of its tree (bare_extraction's copy) held throughout:
-    its pruning matchers, cleaning and conversion passes then reuse them instead of creating and freeing
-    one per element and pass (see presswatch.extract.html.main_text.extract_html)."""
-    proxies = list(tree.iter())
-    try:
-        return _SEQUENCE(tree, options, url)
-    finally:
-        del proxies
-
-
-bare_extraction.__globals__["trafilatura_sequence"] = _sequence_keeping_proxies

@@ -60,7 +60,6 @@ from presswatch.extract.html.meta import (
     page_hints,
     page_metadata,
 )
-from presswatch.extract.html.metapaths import hidden
 from presswatch.extract.html.parse import lenient_parse, load_tree
 from presswatch.extract.html.wrapped import is_shared, page_authors, wrapped_text
 
@@ -93,10 +92,6 @@ def extract_html(html: str, url: str | None = None, now: datetime | None = None)
     tree = _parse(html)
     if tree is None:
         return HtmlExtraction("", None, None, None, None, url, None, {}, "none")
-    # Every element's Python proxy, held until the page is done: lxml then hands the same proxy to each
-    # later pass over this tree (metadata, page text, furniture scan, bylines ...) instead of creating
-    # and freeing one per element and pass. Proxies carry no state, so nothing else changes.
-    proxies = list(tree.iter())
     now = naive_utc(now)
     meta = page_metadata(tree, url, now)  # JSON-LD sits in <script>
     hints = page_hints(tree)
@@ -119,7 +114,6 @@ def extract_html(html: str, url: str | None = None, now: datetime | None = None)
     else:  # as trafilatura finds them first; prunes the tree, which is not needed any more
         authors, author_source = page_authors(tree, header, text, meta.meta_author, meta.sitename)
     provenance = {**meta.provenance, "text": method, "date": date_source, "authors": author_source}
-    del proxies
     return HtmlExtraction(
         text, meta.title, date, authors, meta.sitename, meta.url, meta.language,
         {k: v for k, v in provenance.items() if v}, method, hints, page_chars, chinese,
@@ -232,10 +226,7 @@ def _trafilatura_text(tree: HtmlElement, precise: bool = True) -> str:
 def _quick_readability_text(tree: HtmlElement) -> str:
     """trafilatura's readability fork: a third of readability-lxml's time, a weaker choice of block."""
     try:
-        doc = copy.deepcopy(tree)
-        proxies = list(doc.iter())  # held for the fork's passes (see extract_html)
-        summary = ForkDocument(doc, min_text_length=25).summary()
-        del proxies
+        summary = ForkDocument(copy.deepcopy(tree), min_text_length=25).summary()
     except Exception as err:  # the fork raises what lxml raises on odd trees
         LOG.debug("readability fork failed: %s", err)
         return ""
@@ -265,8 +256,7 @@ class _TreeDocument(Document):
 
     def _parse(self, input: Any) -> Any:
         doc = copy.deepcopy(input)
-        self._proxies = list(doc.iter())  # held for readability's passes (see extract_html)
-        for el in hidden(self._proxies):  # the hidden-element XPath, walked (presswatch.extract.html.metapaths)
+        for el in doc.xpath("//*[@hidden] | //*[contains(translate(@style, ' ', ''), 'display:none')]"):
             el.drop_tree()
         etree.strip_elements(doc, "form", with_tail=False)
         self.encoding = "utf-8"

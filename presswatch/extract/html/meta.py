@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import cast
 
 from htmldate import find_date as htmldate_find_date
 from lxml import etree
@@ -24,7 +23,6 @@ from trafilatura.metadata import examine_meta, extract_meta_json
 from presswatch.extract.bylines import author_link
 from presswatch.extract.dates import printed_dates
 from presswatch.extract.furniture import parse_attribution
-from presswatch.extract.html.metapaths import JsonLdScripts, hint_meta_dates, meta_dates
 from presswatch.extract.metadata import ParsedDate, parse_date, split_names
 
 LOG = logging.getLogger(__name__)
@@ -35,8 +33,19 @@ CLOSING_AFTER = 500  # characters after the article's last paragraph where attri
 _TITLE_SEPARATORS = re.compile(r"\s+[-–—|｜丨·]\s+|\s*(?:[_|｜丨]|-{2,})\s*")
 _SITE_SEGMENT_MAX = 20  # title segments besides the headline at most this long are site/channel names
 _COPYRIGHT = re.compile(r"copyright|©|all rights reserved|版权", re.I)
-# Publication dates from meta tags and <time> (meta_dates), and those the document path ranks above everything
-# the page text says (hint_meta_dates): walks of XPaths, in presswatch.extract.html.metapaths.
+_META_DATES = etree.XPath(
+    "//meta[@property='article:published_time' or @name='article:published_time' or @itemprop='datePublished'"
+    " or @name='pubdate' or @name='publishdate' or @name='PubDate' or @name='publish_date' or @name='date'"
+    " or @property='og:published_time' or @name='og:published_time']/@content"
+    " | //time[@itemprop='datePublished' or @pubdate]/@datetime",
+    smart_strings=False,
+)
+# Dates the document path ranks above everything the page text says: <time> stamps and publication meta.
+_HINT_META_DATES = etree.XPath(
+    "//meta[@property='article:published_time' or @name='pubdate' or @name='publishdate'"
+    " or @itemprop='datePublished' or @name='PubDate' or @property='og:published_time']/@content",
+    smart_strings=False,
+)
 _TIME_ATTRS = ("datetime", "pudate", "data-time", "data-date", "content")
 _ARTICLE_TIME = etree.XPath("(//article//time)[1]")
 
@@ -72,7 +81,7 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta
     # Meta tags and JSON-LD only: trafilatura's full metadata pass costs as much as its text extraction.
     found = examine_meta(tree)
     try:
-        found = extract_meta_json(cast(HtmlElement, JsonLdScripts(tree)), found)  # its one XPath, walked
+        found = extract_meta_json(tree, found)
     except Exception as err:  # trafilatura's JSON-LD reader trips on malformed blocks
         LOG.debug("json-ld failed: %s", err)
     head = _head_fields(tree)
@@ -92,10 +101,10 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta
     language = head.get("lang") or head.get("content-language") or None
     prov["language"] = "html:lang" if language else ""
 
-    dates = meta_dates(tree)
+    meta_dates = _META_DATES(tree)
     # htmldate, the last resort after the dateline, reads the page as it is now (cleaned by the time the
     # dateline is known): a copy, a quarter of a parse, made when no meta date is usable.
-    usable = any((d := parse_date(v)) and d.value.replace(tzinfo=None) <= now + timedelta(days=1) for v in dates)
+    usable = any((d := parse_date(v)) and d.value.replace(tzinfo=None) <= now + timedelta(days=1) for v in meta_dates)
     pristine = None if usable else copy.deepcopy(tree)
 
     def guess() -> str | None:
@@ -111,7 +120,7 @@ def page_metadata(tree: HtmlElement, url: str | None, now: datetime) -> PageMeta
             LOG.debug("htmldate failed: %s", err)
             return None
 
-    return PageMeta(title, site, page_url, language, prov, dates, found.author, guess, script_date(tree))
+    return PageMeta(title, site, page_url, language, prov, meta_dates, found.author, guess, script_date(tree))
 
 
 # Platforms that render the dateline by script (WeChat: `var ct = "1659274471"`, `publish_time`) leave the
@@ -159,7 +168,7 @@ def page_hints(tree: HtmlElement) -> PageHints:
     chosen = chosen or (times if len(times) == 1 else _ARTICLE_TIME(tree))
     for el in chosen:
         hints.dates.extend(el.get(a) for a in _TIME_ATTRS if el.get(a))
-    hints.dates.extend(str(v) for v in hint_meta_dates(tree))
+    hints.dates.extend(str(v) for v in _HINT_META_DATES(tree))
     hints.author_link = author_link(tree)
     return hints
 

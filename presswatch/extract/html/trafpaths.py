@@ -20,10 +20,7 @@ import re
 from collections.abc import Callable
 
 from lxml.html import HtmlElement
-from trafilatura import settings, xpaths
-
-from presswatch.extract.html.trafclean import SOURCE_HASH as BASIC_CLEAN_HASH
-from presswatch.extract.html.trafclean import basic_clean
+from trafilatura import xpaths
 
 Matcher = Callable[[HtmlElement], list[HtmlElement]]
 
@@ -40,7 +37,6 @@ SOURCE_HASHES: dict[str, tuple[str, ...]] = {
                    "95f15d1c1b6d4052"),
     "AUTHOR_XPATHS": ("4d49fee6aa1c77f4", "6120fddc3d75e8ea", "4ff2ef32ff7c0e5f"),
     "AUTHOR_DISCARD_XPATHS": ("82f43e48c571d06b", "37a7703e19d95ea8"),
-    "BASIC_CLEAN_XPATH": (BASIC_CLEAN_HASH,),  # in trafilatura.settings: one XPath, not a list
 }
 
 _BLOCKS = ("div", "section", "aside")
@@ -263,9 +259,8 @@ def authors_specific(tree: HtmlElement) -> list[HtmlElement]:
         if el.tag == "author" or (
             el.get("rel") == "author" or el.get("id") == "author" or c == "author"
             or el.get("itemprop") == "author name"
+            or any(rel.text_content() == "me" for rel in el.iterchildren("rel"))  # XPath's `rel='me'`: a child
             or el.get("data-testid") in ("AuthorCard", "AuthorURL") or _AUTHOR_CLASS.search(c or "")
-            # XPath's `rel='me'` (a child element), last: the terms are pure, and this one walks children
-            or any(rel.text_content() == "me" for rel in el.iterchildren("rel"))
         ):
             found.append(el)
     return found
@@ -305,13 +300,11 @@ _MIRRORS: dict[str, list[Matcher]] = {
     "PRECISION_DISCARD_XPATH": [headers, bottoms_and_links],
     "DISCARD_IMAGE_ELEMENTS": [captions],
     "BODY_XPATH": [body_article_content, body_article, body_story, body_main_content, body_main],
-    "BASIC_CLEAN_XPATH": [basic_clean],
 }
 
 
 def _source_hashes(name: str) -> tuple[str, ...]:
-    found = getattr(xpaths, name, None) or getattr(settings, name, [])
-    return tuple(hashlib.sha256(x.path.encode()).hexdigest()[:16] for x in (found if isinstance(found, list) else [found]))
+    return tuple(hashlib.sha256(x.path.encode()).hexdigest()[:16] for x in getattr(xpaths, name, []))
 
 
 MATCHERS: dict[str, list[Matcher]] = {
