@@ -252,14 +252,14 @@ def update_cells(con: duckdb.DuckDBPyConnection, aggregate: str, p: Plan, top: i
     if aggregate == "top_terms":
         # The counts, then the ranks of their touched cells (the caller holds one transaction for both).
         update_cells(con, "cell_terms", p)
-        return _rank_cells(con, "top_terms", _TOP_TERMS, p, top)
+        return _recompute_cells(con, "top_terms", _TOP_TERMS, p, top)
     if not p.full and aggregate in _DELTAS:
         return _apply_delta(con, aggregate, p)
     table, select = _CELL_AGGREGATES[aggregate]
-    return _rank_cells(con, table, select, p, top)
+    return _recompute_cells(con, table, select, p, top)
 
 
-def _rank_cells(con: duckdb.DuckDBPyConnection, table: str, select: str, p: Plan, top: int) -> int:
+def _recompute_cells(con: duckdb.DuckDBPyConnection, table: str, select: str, p: Plan, top: int) -> int:
     if not p.full:
         _touched_cells(con, p)
     where = "true" if p.full else _IN_CELL.format(alias="m")

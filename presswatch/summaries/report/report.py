@@ -3,7 +3,7 @@
 Reads the warehouse read-only (the summary tables flows/summary_flows.py fills): volume over time, share
 of voice, stories across outlets, the figures ledger with its conflicts, top terms and open alerts. It
 describes the warehouse as of the last summaries run: no section reads summary_articles (a window over
-every article version), per-article facts come from report/current.py.
+every article version), per-article facts from the summary_current_articles view.
 Charts are inline SVG (flows/report_charts.py); tables are HTML, so Chinese text is plain page text.
 """
 

@@ -2,7 +2,7 @@
 
 Per saved search: attention over time (matches per day as bars, their share of all articles that day
 as a line), top outlets (canonical, from the outlet directory), the latest matches. Reads search_hits and
-the aggregates and current articles the summaries run keeps (report/current.py); nothing is searched here.
+the aggregates and current articles the summaries run keeps (view summary_current_articles); nothing is searched here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from presswatch.summaries.report.charts import PALETTE, _style, _svg
-from presswatch.summaries.report.current import CURRENT_ARTICLES
 from presswatch.summaries.report.html import chart_block, escape_cell, html_table
 
 LATEST = 8
@@ -68,10 +67,9 @@ FROM search_daily GROUP BY search
 """
 # Every search's top outlets in one pass over the hits (was: four queries per search, each ranking every
 # article version through summary_articles).
-_OUTLETS = f"""
-WITH {CURRENT_ARTICLES},
-per AS (SELECT h.search, a.outlet_canonical, a.region, a.kind, count(*) AS n
-        FROM search_hits AS h JOIN current_articles AS a USING (article_id) GROUP BY ALL)
+_OUTLETS = """
+WITH per AS (SELECT h.search, a.outlet_canonical, a.region, a.kind, count(*) AS n
+             FROM search_hits AS h JOIN summary_current_articles AS a USING (article_id) GROUP BY ALL)
 SELECT search, outlet_canonical, region, kind, n FROM per
 QUALIFY row_number() OVER (PARTITION BY search ORDER BY n DESC, outlet_canonical, region, kind) <= ?
 ORDER BY search, n DESC, outlet_canonical, region, kind
@@ -95,10 +93,9 @@ FROM search_hits AS h JOIN summary_members AS m ON m.article_id = h.article_id A
 JOIN articles AS ar ON ar.article_id = h.article_id
 WHERE h.search = ? ORDER BY ar.published_utc DESC NULLS LAST, h.article_id LIMIT ?
 """
-_LATEST_ROWS = f"""
-WITH {CURRENT_ARTICLES}
+_LATEST_ROWS = """
 SELECT a.article_id, a.day, a.outlet_canonical, ar.title, ar.url
-FROM current_articles AS a JOIN articles AS ar USING (article_id)
+FROM summary_current_articles AS a JOIN articles AS ar USING (article_id)
 WHERE a.article_id IN (SELECT unnest(?::VARCHAR[]))
 """
 
@@ -195,13 +192,13 @@ def collections_section(con: duckdb.DuckDBPyConnection) -> str:
     """Articles per outlet collection, region and kind (seeds/outlets.yaml), and what stays unresolved."""
 
     by_collection: list[tuple[Any, ...]] = con.execute(
-        f"WITH {CURRENT_ARTICLES} SELECT c.collection, count(DISTINCT a.outlet_canonical), count(*)"
-        " FROM current_articles a JOIN outlet_collections c ON c.outlet_id = a.outlet_canonical"
+        "SELECT c.collection, count(DISTINCT a.outlet_canonical), count(*)"
+        " FROM summary_current_articles a JOIN outlet_collections c ON c.outlet_id = a.outlet_canonical"
         " GROUP BY ALL ORDER BY 3 DESC, 1"
     ).fetchall()
     by_region = con.execute(
-        f"WITH {CURRENT_ARTICLES} SELECT coalesce(region, 'not in directory'), coalesce(kind, '—'),"
-        " count(DISTINCT outlet_canonical), count(*) FROM current_articles GROUP BY ALL ORDER BY 4 DESC, 1, 2"
+        "SELECT coalesce(region, 'not in directory'), coalesce(kind, '—'),"
+        " count(DISTINCT outlet_canonical), count(*) FROM summary_current_articles GROUP BY ALL ORDER BY 4 DESC, 1, 2"
     ).fetchall()
     return '<div class="row">' + html_table(["collection", "outlets", "articles"], by_collection, numeric=[1, 2]) + html_table(
         ["region", "kind", "outlets", "articles"], by_region, numeric=[2, 3]
