@@ -95,9 +95,9 @@ def fill_terms(db: Path, workers: int) -> None:
     with warehouse.connection(db) as con:
         con.register("sample_terms", pd.DataFrame(columns))
         con.register("sample_ids", pd.DataFrame({"sample_id": ids, "no": range(len(ids))}))
-        con.execute("INSERT INTO article_terms SELECT article_id, term, n FROM sample_terms")
+        con.execute("INSERT INTO article_terms (article_id, term, n) SELECT article_id, term, n FROM sample_terms")
         con.execute(
-            "INSERT INTO article_terms SELECT a.article_id, t.term, t.n FROM"
+            "INSERT INTO article_terms (article_id, term, n) SELECT a.article_id, t.term, t.n FROM"
             " (SELECT article_id, (row_number() OVER (ORDER BY article_id) - 1) % ? AS no FROM articles"
             "  WHERE article_id NOT IN (SELECT sample_id FROM sample_ids)) a"
             " JOIN sample_ids s USING (no) JOIN sample_terms t ON t.article_id = s.sample_id",

@@ -45,7 +45,7 @@ def land(con: Any, new: int, versions: int, tag: str) -> int:
     """`new` articles (the first `versions` of them new versions of old stories), with their terms."""
     before = con.execute("SELECT count(*) FROM articles").fetchall()[0][0]
     con.execute(_LAND, [tag, tag, versions, tag, versions, versions, f"\n{tag}", f"#{tag}", tag, new])
-    con.execute("INSERT INTO article_terms SELECT md5(t.article_id || ?), t.term, t.n FROM article_terms t"
+    con.execute("INSERT INTO article_terms (article_id, term, n) SELECT md5(t.article_id || ?), t.term, t.n FROM article_terms t"
                 " WHERE md5(t.article_id || ?) IN (SELECT article_id FROM articles WHERE rowid >= ?)",
                 [tag, tag, before])  # fmt: skip
     return int(con.execute("SELECT count(*) FROM articles").fetchall()[0][0] - before)

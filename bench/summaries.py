@@ -51,6 +51,7 @@ from warm import warm_pool
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
 from presswatch.store.summaries import STEP_TABLES
+from presswatch.store.summaries_incremental import sync_members
 from presswatch.summaries import analyses as summaries
 from presswatch.summaries.figures.vocabulary import load_vocabulary
 from presswatch.summaries.report.report import write_report
@@ -111,6 +112,7 @@ def analyse_sample(db: Path, sample: int, workers: int, write: bool) -> tuple[li
     with warehouse.connection(db) as con:
         for step in summaries.STEPS:
             summary_store.sync_fingerprint(con, step, summaries.fingerprint(step, CONFIG), NOW)
+        sync_members(con)  # analysis rows carry member numbers
     ids, articles = read_sample(db, sample)
     rates: dict[str, float] = {}
     for step in summaries.STEPS:
@@ -130,7 +132,8 @@ def replicate(db: Path, sample_ids: list[str], paragraphs: list[str], seeds: int
     with warehouse.connection(db) as con:
         con.register("sample", pd.DataFrame({"sample_id": sample_ids, "no": range(len(sample_ids))}))
         con.execute(
-            "CREATE OR REPLACE TABLE bench_map AS SELECT a.article_id, a.outlet, a.source, a.row_no, s.sample_id"
+            "CREATE OR REPLACE TABLE bench_map AS SELECT a.article_id, a.outlet, a.source, a.row_no, s.sample_id,"
+            " (SELECT member_no FROM summary_members sm WHERE sm.article_id = a.article_id) AS member_no"
             " FROM (SELECT article_id, coalesce(outlet, platform, '(unknown)') AS outlet, source,"
             "   row_number() OVER (ORDER BY article_id) - 1 AS row_no FROM articles"
             "   WHERE article_id NOT IN (SELECT sample_id FROM sample)) a"
@@ -140,13 +143,15 @@ def replicate(db: Path, sample_ids: list[str], paragraphs: list[str], seeds: int
         for step in ("mentions", "terms", "figures", "searches"):
             table = STEP_TABLES[step]
             cols = [c[0] for c in con.execute(f"DESCRIBE {table}").fetchall() if c[0] != "article_id"]
-            select = ", ".join("m.outlet" if c == "outlet" else f"t.{c}" for c in cols)
+            select = ", ".join(f"m.{c}" if c in ("outlet", "member_no") else f"t.{c}" for c in cols)
             con.execute(
                 f"INSERT INTO {table} (article_id, {', '.join(cols)}) SELECT m.article_id, {select}"
                 f" FROM bench_map m JOIN {table} t ON t.article_id = m.sample_id"
             )
-            con.execute("INSERT INTO summary_analysed SELECT ?, article_id FROM bench_map", [step])
-        ids = [r[0] for r in con.execute("SELECT article_id FROM bench_map ORDER BY row_no").fetchall()]
+            con.execute("INSERT INTO summary_analysed (step, article_id, member_no)"
+                        " SELECT ?, article_id, member_no FROM bench_map", [step])  # fmt: skip
+        ids, nos = (list(c) for c in zip(*con.execute(
+            "SELECT article_id, member_no FROM bench_map ORDER BY row_no").fetchall(), strict=True))  # fmt: skip
         plan = con.execute(
             f"SELECT m.row_no, {pid_sql('p.base', 'pos', seeds, len(paragraphs))} AS pid FROM bench_map m"
             " JOIN bench_plan p ON 'bench://' || p.i = m.source CROSS JOIN range(44) r(pos)"
@@ -160,11 +165,11 @@ def replicate(db: Path, sample_ids: list[str], paragraphs: list[str], seeds: int
         sigs = np.minimum.reduceat(para_sigs[pids[lo:hi]], starts[first : first + 100_000] - lo, axis=0)
         chunk_ids = ids[first : first + len(sigs)]
         with warehouse.connection(db) as con:
-            con.register(
-                "sigs", pd.DataFrame({"article_id": chunk_ids, "signature": [s.tobytes() for s in sigs]})
-            )
-            con.execute("INSERT INTO article_signatures SELECT * FROM sigs")
-            con.execute("INSERT INTO summary_analysed SELECT 'signatures', article_id FROM sigs")
+            frame = {"article_id": chunk_ids, "signature": [s.tobytes() for s in sigs],
+                     "member_no": nos[first : first + len(sigs)]}  # fmt: skip
+            con.register("sigs", pd.DataFrame(frame))
+            con.execute("INSERT INTO article_signatures BY NAME SELECT * FROM sigs")
+            con.execute("INSERT INTO summary_analysed SELECT 'signatures', article_id, member_no FROM sigs")
             con.unregister("sigs")
     return time.perf_counter() - started
 

@@ -116,7 +116,7 @@ def test_a_desk_step_with_nothing_new_does_nothing_and_new_articles_are_still_ta
     with warehouse.connection(copy) as con:
         assert {k: v for k, v in prepare_desk(con, SEEDS_DIR / "outlets.yaml").items() if k in idle} == idle
         insert_frame(con, "articles", pd.DataFrame([row]))
-        con.execute("INSERT INTO article_terms VALUES ('new', '大语言模型', 1)")
+        con.execute("INSERT INTO article_terms (article_id, term, n) VALUES ('new', '大语言模型', 1)")
         done = prepare_desk(con, SEEDS_DIR / "outlets.yaml")
         assert (done["indexed"], done["index_keys"], done["outlets_resolved"], done["terms"]) == (1, 1, 1, 1)
         assert search_ids(con, "大语言模型")[0] == {"llm", "new"}

@@ -214,7 +214,7 @@ def test_an_update_after_new_articles_and_versions_equals_a_rebuild(db: Path, tm
         insert_frame(con, "articles", extra)
         insert_frame(con, "articles", versions)
         prepare_desk(con, SEEDS_DIR / "outlets.yaml")
-        con.execute("INSERT INTO article_terms SELECT a.article_id, t.term, t.n FROM articles a, article_terms t"
+        con.execute("INSERT INTO article_terms (article_id, term, n) SELECT a.article_id, t.term, t.n FROM articles a, article_terms t"
                     " WHERE a.landed_at IS NOT NULL AND a.extractor_version = 'test' AND a.article_id LIKE 'v2-%'"
                     " AND t.article_id = ?", [old[0][0]])  # fmt: skip
         finish_desk(con)

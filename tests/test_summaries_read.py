@@ -57,12 +57,14 @@ def test_in_table_order_orders_ids_as_stored_and_keeps_unknown_ids(tmp_path: Pat
 
 def test_write_analysis_replaces_the_rows_of_articles_already_analysed(tmp_path: Path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        con.execute("CREATE TABLE summary_analysed (step VARCHAR, article_id VARCHAR)")
-        con.execute("CREATE TABLE article_terms (article_id VARCHAR, term VARCHAR, n INTEGER)")
+        con.execute("CREATE TABLE summary_members (member_no INTEGER, article_id VARCHAR)")
+        con.execute("INSERT INTO summary_members VALUES (7, 'a'), (8, 'b'), (9, 'c')")
+        con.execute("CREATE TABLE summary_analysed (step VARCHAR, article_id VARCHAR, member_no INTEGER)")
+        con.execute("CREATE TABLE article_terms (article_id VARCHAR, term VARCHAR, n INTEGER, member_no INTEGER)")
         write_analysis(con, "terms", ["a", "b"], {"article_id": ["a", "b"], "term": ["x", "y"], "n": [1, 2]})
         # analysed again (another run got there first): replaced, never doubled
         write_analysis(con, "terms", ["b", "c"], {"article_id": ["b", "c"], "term": ["z", "w"], "n": [3, 4]})
         rows = con.execute("SELECT * FROM article_terms ORDER BY article_id").fetchall()
-        marks = con.execute("SELECT article_id FROM summary_analysed ORDER BY 1").fetchall()
-    assert rows == [("a", "x", 1), ("b", "z", 3), ("c", "w", 4)]
-    assert marks == [("a",), ("b",), ("c",)]
+        marks = con.execute("SELECT article_id, member_no FROM summary_analysed ORDER BY 1").fetchall()
+    assert rows == [("a", "x", 1, 7), ("b", "z", 3, 8), ("c", "w", 4, 9)]  # each row with its member number
+    assert marks == [("a", 7), ("b", 8), ("c", 9)]

@@ -33,8 +33,7 @@ def list_alerts(
     """Open alerts (every status with include_all), newest first, with their article's title and outlet."""
     cur = con.execute(
         "SELECT al.alert_id, al.kind, al.search, al.status, al.day, al.count, round(al.ratio, 2) AS ratio,"
-        " ar.title, coalesce(ar.outlet, ar.platform) AS outlet, ar.url, al.created_at"
-        " FROM alerts al LEFT JOIN articles ar ON ar.article_id = al.article_id"
+        " al.title, al.outlet, al.url, al.created_at FROM alerts al"  # the article's, stored when raised
         " WHERE (? OR al.status = 'open') AND (? IS NULL OR al.search = ?)"
         " ORDER BY al.created_at DESC, al.kind, al.search, al.day DESC NULLS LAST, al.alert_id LIMIT ?",
         [include_all, search, search, limit],

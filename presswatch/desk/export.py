@@ -71,8 +71,8 @@ EXPORTS: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "alerts": (
         "SELECT al.alert_id, al.kind, al.search, al.status, al.article_id, al.day, al.count, al.baseline, al.ratio,"
-        " al.created_at, al.status_changed_at, al.status_note, ar.title, coalesce(ar.outlet, ar.platform) AS outlet,"
-        " ar.url FROM alerts al LEFT JOIN articles ar USING (article_id) ORDER BY al.created_at, al.alert_id",
+        " al.created_at, al.status_changed_at, al.status_note, al.title, al.outlet, al.url"
+        " FROM alerts al ORDER BY al.created_at, al.alert_id",
         {
             "alert_id": "id (ack/close take it or a prefix)", "kind": "match | spike", "search": "saved search",
             "status": "open | acknowledged | closed", "article_id": "match: the article",

@@ -37,6 +37,11 @@ def _is_lock_error(exc: Exception) -> bool:
 # 279 with 8,192). The pipeline's peak RSS at 20,000 inputs / 2,000: 1.18x (4,096: 1.26x). Scans of 1M rows
 # measured the same within noise (LIKE 0.46-0.74 s, default 0.45-0.79 s).
 ROW_GROUP_ROWS = 2048
+# Rows per row group for a summaries run's writes: its tables have narrow rows and tens of millions of them
+# at 1M articles. In 2,048-row groups (cell_terms, 13.8M rows), a semi-join took 0.55 s against 0.28 s, a
+# scattered delete 1.25 s against 0.32 s, and replaying that delete from the WAL on the next attach 1.19 s
+# against 0.09 s.
+WIDE_ROW_GROUP_ROWS = 122_880
 _RESERVED_CATALOGS = {"memory", "system", "temp"}
 
 
@@ -53,6 +58,7 @@ class _Host:
     def __init__(self, con: duckdb.DuckDBPyConnection, alias: str, config_key: tuple[tuple[str, str], ...]) -> None:
         self.con, self.alias, self.users, self.config_key = con, alias, 0, config_key
         self.checkpoint = False  # whether detaching checkpoints: if any of its writers asked for it
+        self.held = 0  # how many of its users are hold()s rather than connections
 
 
 _HOSTS: dict[str, _Host] = {}
@@ -78,7 +84,7 @@ def _park(con: duckdb.DuckDBPyConnection, key: tuple[tuple[str, str], ...]) -> N
         con.close()
 
 
-def _attach(path: Path, config: dict[str, Any]) -> _Host:
+def _attach(path: Path, config: dict[str, Any], row_group_rows: int = ROW_GROUP_ROWS) -> _Host:
     # The row group size is an option of ATTACH only: an in-memory host attaches the file under the name a
     # plain connect would give it (its stem), so the SQL and the analysts' catalog names are unchanged.
     # ATTACH takes no bound parameters: the path (the operator's setting) is quoted as a string literal.
@@ -88,7 +94,7 @@ def _attach(path: Path, config: dict[str, Any]) -> _Host:
     con = idle.pop() if idle else duckdb.connect(config=config)
     try:
         con.execute(
-            f"ATTACH {_quoted(str(path), chr(39))} AS {_quoted(alias, chr(34))} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+            f"ATTACH {_quoted(str(path), chr(39))} AS {_quoted(alias, chr(34))} (ROW_GROUP_SIZE {int(row_group_rows)})"
         )
     except duckdb.IOException:  # the file is locked or unreadable: the host itself is as it was
         _park(con, key)
@@ -100,32 +106,89 @@ def _attach(path: Path, config: dict[str, Any]) -> _Host:
 
 
 def _waiting(open_: Callable[[], T], path: Path, timeout_s: float) -> T:
-    """Call open_, waiting (with backoff) while another process holds the file's lock."""
+    """Call open_, waiting (with backoff) while another process holds the file's lock. While it waits it
+    keeps the file's wait marker fresh, so that a process holding the file with hold() lets go."""
     deadline = time.monotonic() + timeout_s
     delay = 0.05
-    while True:
-        try:
-            return open_()
-        except duckdb.IOException as exc:
-            if not _is_lock_error(exc) or time.monotonic() >= deadline:
-                if _is_lock_error(exc):
-                    raise WarehouseLocked(f"{path} is locked by another process: {exc}") from exc
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+    marked = False
+    try:
+        while True:
+            try:
+                return open_()
+            except duckdb.IOException as exc:
+                if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                    if _is_lock_error(exc):
+                        raise WarehouseLocked(f"{path} is locked by another process: {exc}") from exc
+                    raise
+                marked = _mark_waiting(path) or marked
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+    finally:
+        if marked:
+            _wait_marker(path).unlink(missing_ok=True)
+
+
+# ---- holding the file for a run --------------------------------------------------------------------------
+# A summaries run opens ~25 short connections. Each attach replays the WAL the run's earlier connections
+# left (they do not checkpoint, ~1.3 s each at 1M articles): 23 attaches took 19.8 s of a 43 s run at 1M.
+# hold() keeps the file attached between them instead. Another process that waits for the file touches
+# its wait marker; the holder lets go at its next connection() and takes the file back after it.
+_WAIT_MARKER_FRESH_S = 3.0  # a waiter re-touches it at least every second (its backoff is at most 1 s)
+_HANDOVER_S = 2.0  # how long a holder that let go waits for the waiter to take the file
+
+
+def _wait_marker(path: Path) -> Path:
+    return path.with_name(path.name + ".wait")
+
+
+def _mark_waiting(path: Path) -> bool:
+    try:
+        _wait_marker(path).touch()
+        return True
+    except OSError:  # a read-only directory: no hand-over, the waiter waits out the hold
+        return False
+
+
+def _wanted_elsewhere(path: Path) -> bool:
+    try:
+        return time.time() - _wait_marker(path).stat().st_mtime < _WAIT_MARKER_FRESH_S
+    except OSError:
+        return False
+
+
+def _hand_over(path: Path) -> None:
+    deadline = time.monotonic() + _HANDOVER_S
+    while _wanted_elsewhere(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _acquire(
-    path: Path, config: dict[str, Any], timeout_s: float, checkpoint: bool = True
+    path: Path,
+    config: dict[str, Any],
+    timeout_s: float,
+    checkpoint: bool = True,
+    *,
+    row_group_rows: int = ROW_GROUP_ROWS,
+    hold: bool = False,
 ) -> tuple[str, duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     key = str(path.resolve())
+    held = 0
+    with _HOSTS_LOCK:
+        host = _HOSTS.get(key)
+        if host is not None and host.held and host.users == host.held and _wanted_elsewhere(path):
+            held, host.users, host.held = host.held, 0, 0  # only holds use it: let the waiter in
+            _detach(key, host)
+    if held:
+        _hand_over(path)
     with _HOSTS_LOCK:
         host = _HOSTS.get(key)
         if host is None:
-            host = _HOSTS[key] = _waiting(lambda: _attach(path, config), path, timeout_s)
-        host.users += 1
-        host.checkpoint = host.checkpoint or checkpoint
+            host = _HOSTS[key] = _waiting(lambda: _attach(path, config, row_group_rows), path, timeout_s)
+        host.users += 1 + held
+        host.held += held + int(hold)
+        # Under a hold its owner checkpoints when it chooses (a summaries run: once, at its end).
+        host.checkpoint = host.checkpoint or (checkpoint and not host.held)
         cursor = host.con.cursor()
     try:
         cursor.execute(f"USE {_quoted(host.alias, chr(34))}")
@@ -136,24 +199,45 @@ def _acquire(
     return key, cursor
 
 
-def _release(key: str) -> None:
+def _release(key: str, hold: bool = False) -> None:
     with _HOSTS_LOCK:
         host = _HOSTS[key]
         host.users -= 1
+        host.held -= int(hold)
         if host.users == 0:
-            del _HOSTS[key]
-            try:
-                # Without a checkpoint the commits stay in the WAL (durable; the next attach replays it,
-                # ~0.25 s at 1M articles, and DuckDB still checkpoints once it passes checkpoint_threshold):
-                # a checkpoint costs ~1.3 s at 1M articles whatever was written, and a summaries run opens
-                # ~20 connections.
-                switch = "enable" if host.checkpoint else "disable"
-                host.con.execute(f"PRAGMA {switch}_checkpoint_on_shutdown")
-                host.con.execute(f"DETACH {_quoted(host.alias, chr(34))}")
-            except BaseException:
-                host.con.close()
-                raise
-            _park(host.con, host.config_key)
+            _detach(key, host)
+
+
+def _detach(key: str, host: _Host) -> None:
+    """Detach the file (under _HOSTS_LOCK): its lock is released; the in-memory host is kept for reuse."""
+    del _HOSTS[key]
+    try:
+        # Without a checkpoint the commits stay in the WAL (durable; the next attach replays it, and DuckDB
+        # still checkpoints once it passes checkpoint_threshold): a checkpoint costs ~1.3 s at 1M articles
+        # whatever was written, and a summaries run opens ~25 connections.
+        switch = "enable" if host.checkpoint else "disable"
+        host.con.execute(f"PRAGMA {switch}_checkpoint_on_shutdown")
+        host.con.execute(f"DETACH {_quoted(host.alias, chr(34))}")
+    except BaseException:
+        host.con.close()
+        raise
+    _park(host.con, host.config_key)
+
+
+@contextmanager
+def hold(
+    db_path: str | Path, *, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S, row_group_rows: int = ROW_GROUP_ROWS
+) -> Iterator[None]:
+    """Keep the file attached for the block: connection() calls inside reuse the attachment instead of
+    attaching again (replaying the WAL each time). Another process waiting for the file gets it at the
+    block's next connection() (see _wanted_elsewhere), which then waits for it as any writer does. The
+    hold itself never checkpoints; row_group_rows applies if the hold is what attaches the file."""
+    key, cursor = _acquire(Path(db_path), {}, timeout_s, checkpoint=False, row_group_rows=row_group_rows, hold=True)
+    cursor.close()
+    try:
+        yield
+    finally:
+        _release(key, hold=True)
 
 
 @contextmanager
@@ -164,11 +248,14 @@ def connection(
     timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
     config: dict[str, Any] | None = None,
     checkpoint: bool = True,
+    row_group_rows: int = ROW_GROUP_ROWS,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the file, waiting while another process holds its lock; closed (and for the last
     writer of this process, the file detached) on exit. checkpoint=False: the writes may stay in the
     write-ahead log when the file is detached (for the many short connections of one run, which
-    checkpoints once at its end; see _release)."""
+    checkpoints once at its end; see _release). row_group_rows: for the rows written, if this connection
+    is what attaches the file (the default suits landing texts; WIDE_ROW_GROUP_ROWS the summaries' and
+    the migrations' narrow rows)."""
     path = Path(db_path)
     if read_only:
         con = _waiting(
@@ -179,7 +266,7 @@ def connection(
         finally:
             con.close()
         return
-    key, cursor = _acquire(path, config or {}, timeout_s, checkpoint)
+    key, cursor = _acquire(path, config or {}, timeout_s, checkpoint, row_group_rows=row_group_rows)
     try:
         yield cursor
     finally:

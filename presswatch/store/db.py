@@ -19,9 +19,11 @@ import pandas as pd
 from presswatch.records import Article, RawDocument, Rejection
 from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S, SQL_DIR
 from presswatch.store.connections import ROW_GROUP_ROWS as ROW_GROUP_ROWS
+from presswatch.store.connections import WIDE_ROW_GROUP_ROWS as WIDE_ROW_GROUP_ROWS
 from presswatch.store.connections import WarehouseLocked as WarehouseLocked
 from presswatch.store.connections import connect as connect
 from presswatch.store.connections import connection as connection
+from presswatch.store.connections import hold as hold
 from presswatch.store.connections import transaction as transaction
 from presswatch.store.landing import Known, LandingPlan, article_id_for, plan_landing, story_key_for
 
@@ -90,7 +92,7 @@ def refresh_views(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> li
 
 
 def prepare(db_path: str | Path) -> None:
-    with connection(db_path) as con:
+    with connection(db_path, row_group_rows=WIDE_ROW_GROUP_ROWS) as con:  # a migration may rewrite tables
         migrate(con)
         refresh_views(con)
 

@@ -185,12 +185,13 @@ _CELL_AGGREGATES: dict[str, tuple[str, str]] = {
 # are not a sum: their touched cells are recomputed from their members.
 _DELTA_MEMBERS = """
 CREATE OR REPLACE TEMP TABLE delta_members AS
-SELECT m.article_id, CASE WHEN c.change = 'added' THEN 1 ELSE -1 END AS sign, m.day, m.outlet,
+SELECT m.article_id, m.member_no, CASE WHEN c.change = 'added' THEN 1 ELSE -1 END AS sign, m.day, m.outlet,
        coalesce(m.language, '?') AS language, coalesce(m.script, '?') AS script
 FROM summary_changes c JOIN summary_members m USING (article_id)
 WHERE c.seq > ? AND c.seq <= ? AND c.change IN ('added', 'removed')
 """
-# Per aggregate: the key columns, the summed columns, and the signed rows of the changed articles `d`.
+# Per aggregate: the key columns, the summed columns, and the signed rows of the changed articles `d`,
+# found by member number (migration 019): a run's new articles' rows sit in the tables' last row groups.
 _DELTAS: dict[str, tuple[str, str, str]] = {
     "volume": (
         "day, outlet, language, script", "articles",
@@ -199,16 +200,16 @@ _DELTAS: dict[str, tuple[str, str, str]] = {
     "mentions_daily": (
         "day, outlet, entity, entity_type", "mentions, articles",
         "SELECT d.day, d.outlet, e.entity, e.entity_type, d.sign * e.mentions AS mentions, d.sign AS articles"
-        " FROM entity_mentions e JOIN delta_members d USING (article_id)",
+        " FROM entity_mentions e JOIN delta_members d USING (member_no)",
     ),
     "search_daily": (
         "search, day, outlet", "matches",
-        "SELECT h.search, d.day, d.outlet, d.sign AS matches FROM search_hits h JOIN delta_members d USING (article_id)",
+        "SELECT h.search, d.day, d.outlet, d.sign AS matches FROM search_hits h JOIN delta_members d USING (member_no)",
     ),
     "cell_terms": (
         "day, outlet, term", "n, articles",
         "SELECT d.day, d.outlet, t.term, d.sign * t.n AS n, d.sign AS articles"
-        " FROM article_terms t JOIN delta_members d USING (article_id)",
+        " FROM article_terms t JOIN delta_members d USING (member_no)",
     ),
 }
 # Top terms keep 20 per cell and are not a sum, but the counts they rank are (cell_terms): a touched cell

@@ -55,7 +55,9 @@ def update_searches(
     fresh = (
         "true"
         if p.full
-        else "h.article_id IN (SELECT article_id FROM summary_changes WHERE seq > ? AND seq <= ? AND change = 'added')"
+        # By number (migration 019): the run's new articles' hits are in search_hits' last row groups.
+        else "h.member_no IN (SELECT m.member_no FROM summary_changes c JOIN summary_members m USING (article_id)"
+        " WHERE c.seq > ? AND c.seq <= ? AND c.change = 'added')"
     )
     params = [] if p.full else [p.after_seq, p.upto_seq]
     try:
@@ -64,18 +66,22 @@ def update_searches(
                 "CREATE OR REPLACE TEMP TABLE alert_candidates AS"
                 f" SELECT DISTINCT ON (alert_id) {_ALERT_ID} AS alert_id, * FROM ("
                 "  SELECT 'match' AS kind, h.search, h.article_id, m.day, NULL::INTEGER AS count,"
-                "   NULL::DOUBLE AS baseline, NULL::DOUBLE AS ratio"
-                f"  FROM search_hits h JOIN summary_members m ON m.article_id = h.article_id AND m.current WHERE {fresh}"
+                "   NULL::DOUBLE AS baseline, NULL::DOUBLE AS ratio,"
+                "   ar.title, coalesce(ar.outlet, ar.platform) AS outlet, ar.url"
+                "  FROM search_hits h JOIN summary_members m ON m.article_id = h.article_id AND m.current"
+                f"  LEFT JOIN articles ar ON ar.article_id = h.article_id WHERE {fresh}"
                 "  UNION ALL"
-                "  SELECT 'spike', search, NULL, day, count, baseline, ratio FROM search_spikes)",
+                "  SELECT 'spike', search, NULL, day, count, baseline, ratio, NULL, NULL, NULL FROM search_spikes)",
                 params,
             )
             # The primary key says which were raised before (an index probe per candidate, where an
-            # anti-join read every alert id ever raised).
+            # anti-join read every alert id ever raised). The article's title, outlet and URL go with the
+            # alert, so summary_open_alerts need not join every alert with the articles (migration 018).
             inserted = con.execute(
-                "INSERT INTO alerts (alert_id, kind, search, article_id, day, count, baseline, ratio, created_at,"
-                " flow_run_id, status) SELECT alert_id, kind, search, article_id, day, count, baseline, ratio,"
-                " ?, ?, 'open' FROM alert_candidates ON CONFLICT DO NOTHING RETURNING alert_id",
+                "INSERT INTO alerts (alert_id, kind, search, article_id, day, count, baseline, ratio, title, outlet,"
+                " url, created_at, flow_run_id, status) SELECT alert_id, kind, search, article_id, day, count,"
+                " baseline, ratio, title, outlet, url, ?, ?, 'open' FROM alert_candidates"
+                " ON CONFLICT DO NOTHING RETURNING alert_id",
                 [now, run_id],
             ).fetchall()
             con.execute(
@@ -83,12 +89,7 @@ def update_searches(
                 " WHERE alert_id IN (SELECT unnest(?))",
                 [[r[0] for r in inserted]],
             )
-        return warehouse.dict_rows(
-            con.execute(
-                "SELECT n.*, ar.title, coalesce(ar.outlet, ar.platform) AS outlet, ar.url FROM new_alerts n"
-                " LEFT JOIN articles ar USING (article_id) ORDER BY n.kind, n.search, n.day, n.article_id"
-            )
-        )
+        return warehouse.dict_rows(con.execute("SELECT * FROM new_alerts ORDER BY kind, search, day, article_id"))
     finally:
         con.execute("DROP TABLE IF EXISTS new_alerts")
         con.execute("DROP TABLE IF EXISTS alert_candidates")

@@ -1,9 +1,7 @@
--- Open alerts, newest first, with the article they point to (match) or the day that spiked.
+-- Open alerts, newest first, with the article they point to (match) or the day that spiked. The article's
+-- title, outlet and URL are stored with the alert when it is raised (migration 018): no join with articles.
 CREATE OR REPLACE VIEW summary_open_alerts AS
-SELECT
-    al.alert_id, al.kind, al.search, al.day, al.count, al.baseline, al.ratio, al.created_at, al.flow_run_id,
-    al.article_id, ar.title, coalesce(ar.outlet, ar.platform) AS outlet, ar.url
-FROM alerts AS al
-LEFT JOIN articles AS ar ON ar.article_id = al.article_id
-WHERE al.status = 'open'
-ORDER BY al.created_at DESC, al.kind, al.search, al.day DESC NULLS LAST;
+SELECT alert_id, kind, search, day, count, baseline, ratio, created_at, flow_run_id, article_id, title, outlet, url
+FROM alerts
+WHERE status = 'open'
+ORDER BY created_at DESC, kind, search, day DESC NULLS LAST;

@@ -171,17 +171,10 @@ def _terms(con: duckdb.DuckDBPyConnection) -> str:
     return html_table(["day", "outlet", "top terms (count)"], [(d or "undated", o, t) for d, o, t in rows])
 
 
-# The newest open alerts, then their articles: ranking the alerts alone and looking up a hundred articles,
-# rather than joining every open alert to its article first (summary_open_alerts) and ranking that.
+# The newest open alerts, spikes first; a match alert carries its article's title and outlet (migration 018).
 _LATEST_ALERTS = """
-WITH top AS (
-    SELECT alert_id, kind, search, day, article_id, count, baseline, ratio, created_at FROM alerts
-    WHERE status = 'open' ORDER BY kind DESC, created_at DESC, day DESC NULLS LAST, search, alert_id LIMIT ?
-)
-SELECT t.kind, t.search, t.day, ar.title, coalesce(ar.outlet, ar.platform) AS outlet, t.count,
-       round(t.baseline, 2), round(t.ratio, 2), t.created_at
-FROM top AS t LEFT JOIN articles AS ar ON ar.article_id = t.article_id
-ORDER BY t.kind DESC, t.created_at DESC, t.day DESC NULLS LAST, t.search, t.alert_id
+SELECT kind, search, day, title, outlet, count, round(baseline, 2), round(ratio, 2), created_at FROM alerts
+WHERE status = 'open' ORDER BY kind DESC, created_at DESC, day DESC NULLS LAST, search, alert_id LIMIT ?
 """
 
 
