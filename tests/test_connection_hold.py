@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from presswatch.store.connections import ROW_GROUP_ROWS, WIDE_ROW_GROUP_ROWS, connection, hold
+from presswatch.store.connections import ROW_GROUP_ROWS, WIDE_ROW_GROUP_ROWS, connection, hold, hold_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,3 +97,19 @@ def _largest_row_group(db: Path, rows_per_group: int | None) -> int:
 def test_a_hold_writes_row_groups_of_its_size(tmp_path: Path) -> None:
     assert _largest_row_group(tmp_path / "plain.duckdb", None) == ROW_GROUP_ROWS
     assert _largest_row_group(tmp_path / "wide.duckdb", WIDE_ROW_GROUP_ROWS) == 10000
+
+
+def test_a_holds_cache_lives_until_the_outermost_hold_ends(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _table(db)
+    assert hold_cache(db) is None
+    with hold(db):
+        cache = hold_cache(db)
+        assert cache is not None
+        cache["seen"] = 1
+        with hold(db):
+            assert hold_cache(db) is cache
+        assert hold_cache(db) == {"seen": 1}
+    assert hold_cache(db) is None
+    with hold(db):
+        assert hold_cache(db) == {}  # a new run starts with nothing

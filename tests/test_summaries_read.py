@@ -1,18 +1,26 @@
-"""Reading a run's articles by rowid ranges gives what a plain query gives (real DuckDB file)."""
+"""Reading a run's articles by rowid ranges gives what a plain query gives; which members a step has still
+to analyse (real DuckDB files)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from presswatch.store import db as warehouse
 from presswatch.store.summaries import (
     _ROW_GROUP,
     _rowid_ranges,
     in_table_order,
+    mark_analysed_upto,
+    pending_ids,
     read_articles,
+    sync_fingerprint,
     write_analysis,
 )
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_rowid_ranges_split_where_a_gap_spans_more_than_a_row_group():
@@ -68,3 +76,34 @@ def test_write_analysis_replaces_the_rows_of_articles_already_analysed(tmp_path:
         marks = con.execute("SELECT article_id, member_no FROM summary_analysed ORDER BY 1").fetchall()
     assert rows == [("a", "x", 1, 7), ("b", "z", 3, 8), ("c", "w", 4, 9)]  # each row with its member number
     assert marks == [("a", 7), ("b", 8), ("c", 9)]
+
+
+def _members(con: duckdb.DuckDBPyConnection, numbers: range, current: bool = True) -> None:
+    con.execute(
+        "INSERT INTO summary_members (member_no, article_id, story_key, current, outlet)"
+        " SELECT n, 'a' || n, 's' || n, ?, 'o' FROM unnest(?) t(n)",
+        [current, list(numbers)],
+    )
+
+
+def _analyse(con: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
+    write_analysis(con, "terms", ids, {"article_id": ids, "term": ["t"] * len(ids), "n": [1] * len(ids)})
+
+
+def test_pending_members_are_the_current_ones_the_step_has_not_analysed(tmp_path: Path):
+    warehouse.prepare(tmp_path / "w.duckdb")
+    with warehouse.connection(tmp_path / "w.duckdb") as con:
+        _members(con, range(1, 5))
+        _members(con, range(5, 6), current=False)  # a superseded version
+        sync_fingerprint(con, "terms", "rules-1", NOW)
+        first = pending_ids(con, "terms")
+        assert (first.ids, first.upto) == (["a1", "a2", "a3", "a4"], 5)
+        _analyse(con, first.ids[:3])
+        assert pending_ids(con, "terms").ids == ["a4"]  # an unfinished step resumes where it stopped
+        _analyse(con, ["a4"])
+        mark_analysed_upto(con, "terms", "rules-1", first.upto)
+        _members(con, range(6, 8))
+        assert pending_ids(con, "terms").ids == ["a6", "a7"]
+        assert sync_fingerprint(con, "terms", "rules-2", NOW)  # the rules changed: everything again
+        mark_analysed_upto(con, "terms", "rules-1", 7)  # a run under the old rules finishing late
+        assert pending_ids(con, "terms").ids == ["a1", "a2", "a3", "a4", "a6", "a7"]

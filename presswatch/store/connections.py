@@ -234,10 +234,24 @@ def hold(
     hold itself never checkpoints; row_group_rows applies if the hold is what attaches the file."""
     key, cursor = _acquire(Path(db_path), {}, timeout_s, checkpoint=False, row_group_rows=row_group_rows, hold=True)
     cursor.close()
+    _HOLD_CACHES.setdefault(key, {})
     try:
         yield
     finally:
+        with _HOSTS_LOCK:
+            host = _HOSTS.get(key)
+            if host is None or host.held <= 1:
+                _HOLD_CACHES.pop(key, None)
         _release(key, hold=True)
+
+
+_HOLD_CACHES: dict[str, dict[Any, Any]] = {}
+
+
+def hold_cache(db_path: str | Path) -> dict[Any, Any] | None:
+    """A dict that lives as long as the file's outermost hold in this process (None outside one): for what
+    a run reads several times and never changes (an article's row: its id is its text's hash)."""
+    return _HOLD_CACHES.get(str(Path(db_path).resolve()))
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from presswatch.store.connections import WarehouseLocked as WarehouseLocked
 from presswatch.store.connections import connect as connect
 from presswatch.store.connections import connection as connection
 from presswatch.store.connections import hold as hold
+from presswatch.store.connections import hold_cache as hold_cache
 from presswatch.store.connections import transaction as transaction
 from presswatch.store.landing import Known, LandingPlan, article_id_for, plan_landing, story_key_for
 

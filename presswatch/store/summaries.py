@@ -11,7 +11,7 @@ stories_index.py: stories through a persistent LSH band index; summaries_keyed.p
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,33 +70,45 @@ def sync_fingerprint(con: duckdb.DuckDBPyConnection, step: str, fingerprint: str
         con.execute(f"DELETE FROM {STEP_TABLES[step]}")
         con.execute("DELETE FROM summary_analysed WHERE step = ?", [step])
         con.execute(
-            "INSERT INTO summary_state (step, fingerprint, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (step) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
+            "INSERT INTO summary_state (step, fingerprint, updated_at, analysed_upto) VALUES (?, ?, ?, 0)"
+            " ON CONFLICT (step) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = excluded.updated_at,"
+            " analysed_upto = 0",
             [step, fingerprint, now],
         )
     return row is not None
 
 
-def pending_ids(con: duckdb.DuckDBPyConnection, step: str, members_synced: bool = False) -> list[str]:
-    """Current articles this step has not analysed. members_synced: summary_members was just synced
-    (incremental.sync_members, as a summaries run starts), so its `current` flags are the current set:
-    reading them spares the summary_articles view's window over every article (a sort of the archive)."""
-    # Members are matched with their marks by number: the anti-join on the string id took ~0.5 s a step
-    # at 1M articles. An article marked without a number (never expected) shows as pending, and
-    # write_analysis replaces its rows.
-    current, key = (
-        ("summary_members a WHERE a.current AND", "member_no") if members_synced
-        else ("summary_articles a WHERE", "article_id")
-    )  # fmt: skip
-    return [
-        r[0]
-        for r in con.execute(
-            f"SELECT a.article_id FROM {current} NOT EXISTS ("
-            f" SELECT 1 FROM summary_analysed s WHERE s.step = ? AND s.{key} = a.{key})"
-            " ORDER BY a.article_id",
-            [step],
-        ).fetchall()
-    ]
+@dataclass(frozen=True)
+class Pending:
+    ids: list[str]  # current members not analysed by the step, by article_id
+    numbers: dict[str, int]  # their member numbers
+    upto: int  # the highest member number when they were listed
+
+
+def pending_ids(con: duckdb.DuckDBPyConnection, step: str) -> Pending:
+    """Current members (summary_members, synced) this step has not analysed. Only members above the
+    step's analysed_upto can be pending (migration 021), and members are matched with their marks by
+    number: a run's range of new members, not every member (~0.25 s a step at 1M articles). A member
+    marked without a number (never expected) shows as pending; write_analysis replaces its rows."""
+    found = con.execute("SELECT analysed_upto FROM summary_state WHERE step = ?", [step]).fetchall()
+    after = int(found[0][0] or 0) if found else 0
+    upto = int(_one(con, "SELECT coalesce(max(member_no), 0) FROM summary_members")[0])
+    rows = con.execute(
+        "SELECT a.article_id, a.member_no FROM summary_members a WHERE a.current AND a.member_no > ? AND a.member_no <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM summary_analysed s WHERE s.step = ? AND s.member_no > ?"
+        "  AND s.member_no = a.member_no) ORDER BY a.article_id",
+        [after, upto, step, after],
+    ).fetchall()
+    return Pending([r[0] for r in rows], dict(rows), upto)
+
+
+def mark_analysed_upto(con: duckdb.DuckDBPyConnection, step: str, fingerprint: str, upto: int) -> None:
+    """Every pending member up to `upto` was analysed under `fingerprint` (not if the rules changed since)."""
+    con.execute(
+        "UPDATE summary_state SET analysed_upto = greatest(coalesce(analysed_upto, 0), ?)"
+        " WHERE step = ? AND fingerprint = ?",
+        [upto, step, fingerprint],
+    )
 
 
 _READ = (
@@ -155,31 +167,52 @@ def member_numbers(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[s
     )
 
 
+def _cached_articles(
+    con: duckdb.DuckDBPyConnection, ids: list[str], cache: dict[Any, Any] | None
+) -> list[dict[str, Any]]:
+    if cache is None:
+        return read_articles(con, ids)
+    missing = [i for i in ids if ("article", i) not in cache]
+    if len(cache) + len(missing) > 2 * CHUNK_SIZE:
+        cache.clear()  # bounded: a run's new articles, not an archive
+        missing = ids
+    for row in read_articles(con, missing) if missing else []:
+        cache[("article", row["article_id"])] = row
+    # Copies: a step's analysis must not see what another one did to its dicts. Sorted as read_articles.
+    return [dict(cache[("article", i)]) for i in sorted(ids) if ("article", i) in cache]
+
+
 def write_analysis(
-    con: duckdb.DuckDBPyConnection, step: str, ids: Sequence[str], columns: summaries.Columns
+    con: duckdb.DuckDBPyConnection,
+    step: str,
+    ids: Sequence[str],
+    columns: summaries.Columns,
+    numbers: Mapping[str, int] | None = None,
 ) -> None:
-    """One chunk's results and its 'analysed' marks, together: a chunk is wholly done or not at all."""
+    """One chunk's results and its 'analysed' marks, together: a chunk is wholly done or not at all.
+    `numbers`: the articles' member numbers when the caller has them (else looked up)."""
     table = STEP_TABLES[step]
     ids = list(ids)
-    numbers = member_numbers(con, ids)
+    numbers = member_numbers(con, ids) if numbers is None else numbers
+    chunk_nos = [numbers.get(i) for i in ids]
     columns = {**columns, "member_no": [numbers.get(i) for i in columns["article_id"]]}
     with transaction(con):
         # Rows of these articles exist only if they were marked analysed (both are written together here),
-        # which pending articles are not unless another run analysed them meanwhile. The marks of one step
-        # sit in row groups of their own (written a chunk at a time), so checking them skips most of the
-        # table, where deleting from the step's table scanned all of its ids (30M rows at 1M articles).
-        marked = _one(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND article_id IN (SELECT unnest(?))",
-                      [step, list(ids)])[0]  # fmt: skip
+        # which pending articles are not unless another run analysed them meanwhile. Their marks are found
+        # by member number, in the run's range (by id: a scan of 5M ids at 1M articles, 0.15 s a chunk);
+        # by id too only if some mark has no number (written for an article before it was a member).
+        marked = _one(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND member_no IN (SELECT unnest(?))",
+                      [step, chunk_nos])[0]  # fmt: skip
+        if not marked and _one(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND member_no IS NULL", [step])[0]:
+            marked = _one(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND article_id IN (SELECT unnest(?))",
+                          [step, ids])[0]  # fmt: skip
         if marked:
-            con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))", [list(ids)])
-            con.execute(
-                "DELETE FROM summary_analysed WHERE step = ? AND article_id IN (SELECT unnest(?))",
-                [step, list(ids)],
-            )
+            con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))", [ids])
+            con.execute("DELETE FROM summary_analysed WHERE step = ? AND article_id IN (SELECT unnest(?))", [step, ids])
         _write_frame(con, table, columns)
         con.execute(
             "INSERT INTO summary_analysed (step, article_id, member_no) SELECT ?, unnest(?), unnest(?)",
-            [step, ids, [numbers.get(i) for i in ids]],
+            [step, ids, chunk_nos],
         )
 
 
@@ -195,21 +228,27 @@ def analyse_pending(
     members_synced: bool = False,
 ) -> StepResult:
     started = time.perf_counter()
+    fingerprint = summaries.fingerprint(step, config)
     with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
-        reset = sync_fingerprint(con, step, summaries.fingerprint(step, config), now)
+        reset = sync_fingerprint(con, step, fingerprint, now)
         if not members_synced:  # every analysed article must be a member: its rows carry its number
             incremental.sync_members(con)
-        ids = pending_ids(con, step, members_synced=True)
+        pending = pending_ids(con, step)
+        ids = pending.ids
         if len(ids) > chunk_size:
             ids = in_table_order(con, ids)
     workers = summaries.analysis_workers(len(ids), workers, workpool.is_ready(workers))
+    # A run's five steps read the same new articles: a run that fits one chunk reads them once.
+    cache = warehouse.hold_cache(db_path) if len(ids) <= chunk_size else None
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
         with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
-            articles = read_articles(con, chunk)
+            articles = _cached_articles(con, chunk, cache)
         columns = summaries.analyse_many(step, articles, config, workers)
         with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
-            write_analysis(con, step, chunk, columns)
+            write_analysis(con, step, chunk, columns, pending.numbers)
+    with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
+        mark_analysed_upto(con, step, fingerprint, pending.upto)
     return StepResult(step, len(ids), reset, time.perf_counter() - started)
 
 
