@@ -50,7 +50,8 @@ from warm import warm_pool
 
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
-from presswatch.store.summaries import STEP_TABLES
+from presswatch.store import summaries_analyses as analysis_store
+from presswatch.store.summaries_analyses import STEP_TABLES
 from presswatch.store.summaries_incremental import sync_members
 from presswatch.summaries import analyses as summaries
 from presswatch.summaries.figures.vocabulary import load_vocabulary
@@ -66,8 +67,8 @@ CONFIG = summaries.AnalysisConfig()
 PHASES = ("cold", "aggregates", "daily")
 
 
-def analyse_pending(db: Path, step: str, workers: int) -> summary_store.StepResult:
-    return summary_store.analyse_pending(str(db), step, CONFIG, workers=workers, now=NOW)
+def analyse_pending(db: Path, step: str, workers: int) -> analysis_store.StepResult:
+    return analysis_store.analyse_pending(str(db), step, CONFIG, workers=workers, now=NOW)
 
 
 def _one(con: Any, sql: str) -> Any:
@@ -85,7 +86,7 @@ def read_sample(db: Path, sample: int) -> tuple[list[str], list[dict[str, Any]]]
         # the first in storage order: scattered articles cost a text vector each (store/summaries.py)
         found = con.execute("SELECT article_id FROM articles ORDER BY rowid LIMIT ?", [sample])
         ids = [r[0] for r in found.fetchall()]
-        return ids, summary_store.read_articles(con, ids)
+        return ids, analysis_store.read_articles(con, ids)
 
 
 def baselines(db: Path, sample: int) -> dict[str, float]:
@@ -111,7 +112,7 @@ def analyse_sample(db: Path, sample: int, workers: int, write: bool) -> tuple[li
     """Analyse `sample` articles for real, every step; returns their ids and articles/s per step."""
     with warehouse.connection(db) as con:
         for step in summaries.STEPS:
-            summary_store.sync_fingerprint(con, step, summaries.fingerprint(step, CONFIG), NOW)
+            analysis_store.sync_fingerprint(con, step, summaries.fingerprint(step, CONFIG), NOW)
         sync_members(con)  # analysis rows carry member numbers
     ids, articles = read_sample(db, sample)
     rates: dict[str, float] = {}
@@ -120,7 +121,7 @@ def analyse_sample(db: Path, sample: int, workers: int, write: bool) -> tuple[li
         rates[step] = len(ids) / seconds
         if write:
             with warehouse.connection(db) as con:
-                summary_store.write_analysis(con, step, ids, columns)
+                analysis_store.write_analysis(con, step, ids, columns)
         print(f"  cold {step}: {rates[step]:.1f} articles/s", flush=True)
     return ids, rates
 

@@ -26,6 +26,7 @@ from presswatch.desk.prepare import finish_desk, prepare_desk
 from presswatch.settings import Settings, load_settings
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
+from presswatch.store import summaries_analyses as analysis_store
 from presswatch.store.summaries_incremental import sync_members
 from presswatch.summaries import alerts
 from presswatch.summaries import analyses as summaries
@@ -91,7 +92,7 @@ def analyse_articles(
     settings: Settings, step: str, config: summaries.AnalysisConfig, workers: int
 ) -> dict[str, Any]:
     """Analyse every current article this step has not seen under its current rules (chunked, resumable)."""
-    result = summary_store.analyse_pending(
+    result = analysis_store.analyse_pending(
         str(settings.db_path),
         step,
         config,

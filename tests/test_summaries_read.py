@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from presswatch.store import db as warehouse
-from presswatch.store.summaries import (
+from presswatch.store.summaries_analyses import (
     _ROW_GROUP,
     _rowid_ranges,
     in_table_order,

@@ -1,9 +1,8 @@
-"""The summaries' reads and writes in the DuckDB warehouse, and the steps that run them. No Prefect.
+"""The summaries' steps in the DuckDB warehouse, in the flow's order. No Prefect.
 
-Per-article analyses are incremental: each article is analysed once per step fingerprint, in chunks,
-each chunk read and written in its own short connection (another process may be landing articles
-meanwhile) and written in one transaction. Aggregates follow the articles that changed since their
-last update (summaries_incremental.py: volume, mentions, top terms, search matches per (day, outlet) cell;
+Per-article analyses are incremental (summaries_analyses.py: each article analysed once per step
+fingerprint, in chunks). Aggregates follow the articles that changed since their last update
+(summaries_incremental.py and summaries_cells.py: volume, mentions, top terms, search matches per (day, outlet) cell;
 stories_index.py: stories through a persistent LSH band index; summaries_keyed.py: the figures ledger per
 (quantity, unit) block, spikes and alerts), or are rebuilt whole after a rule change or on request.
 """
@@ -11,246 +10,22 @@ stories_index.py: stories through a persistent LSH band index; summaries_keyed.p
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import duckdb
-import pandas as pd
 
-from presswatch import workpool
-from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S
 from presswatch.store import db as warehouse
 from presswatch.store import summaries_incremental as incremental
 from presswatch.store.db import transaction
 from presswatch.store.stories_index import update_stories
+from presswatch.store.summaries_analyses import STEP_TABLES, analyse_pending
+from presswatch.store.summaries_cells import update_cells
 from presswatch.store.summaries_keyed import update_ledger, update_searches
 from presswatch.summaries import analyses as summaries
 from presswatch.summaries.figures.vocabulary import Vocabulary
 from presswatch.summaries.searches import SavedSearch
-
-STEP_TABLES = {
-    "mentions": "entity_mentions",
-    "terms": "article_terms",
-    "figures": "figures",
-    "signatures": "article_signatures",
-    "searches": "search_hits",
-}
-CHUNK_SIZE = 2000
-
-
-@dataclass
-class StepResult:
-    step: str
-    analysed: int = 0
-    reset: bool = False
-    seconds: float = 0.0
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
-    # fetchall, not fetchone: DuckDB 2.0 refuses further work on a connection with an unfinished result.
-    return con.execute(sql, list(params)).fetchall()[0]
-
-
-def _write_frame(con: duckdb.DuckDBPyConnection, table: str, columns: summaries.Columns) -> None:
-    warehouse.insert_frame(con, table, pd.DataFrame(columns))
-
-
-# ---- per-article analyses ---------------------------------------------------------------------------------
-
-
-def sync_fingerprint(con: duckdb.DuckDBPyConnection, step: str, fingerprint: str, now: datetime) -> bool:
-    """Forget a step's results when its rules changed. Returns True when they were reset."""
-    found = con.execute("SELECT fingerprint FROM summary_state WHERE step = ?", [step]).fetchall()
-    row = found[0] if found else None
-    if row is not None and row[0] == fingerprint:
-        return False
-    with transaction(con):
-        con.execute(f"DELETE FROM {STEP_TABLES[step]}")
-        con.execute("DELETE FROM summary_analysed WHERE step = ?", [step])
-        con.execute(
-            "INSERT INTO summary_state (step, fingerprint, updated_at, analysed_upto) VALUES (?, ?, ?, 0)"
-            " ON CONFLICT (step) DO UPDATE SET fingerprint = excluded.fingerprint, updated_at = excluded.updated_at,"
-            " analysed_upto = 0",
-            [step, fingerprint, now],
-        )
-    return row is not None
-
-
-@dataclass(frozen=True)
-class Pending:
-    ids: list[str]  # current members not analysed by the step, by article_id
-    numbers: dict[str, int]  # their member numbers
-    upto: int  # the highest member number when they were listed
-
-
-def pending_ids(con: duckdb.DuckDBPyConnection, step: str) -> Pending:
-    """Current members (summary_members, synced) this step has not analysed. Only members above the
-    step's analysed_upto can be pending (migration 021), and members are matched with their marks by
-    number: a run's range of new members, not every member (~0.25 s a step at 1M articles). A member
-    marked without a number (never expected) shows as pending; write_analysis replaces its rows."""
-    found = con.execute("SELECT analysed_upto FROM summary_state WHERE step = ?", [step]).fetchall()
-    after = int(found[0][0] or 0) if found else 0
-    upto = int(_one(con, "SELECT coalesce(max(member_no), 0) FROM summary_members")[0])
-    rows = con.execute(
-        "SELECT a.article_id, a.member_no FROM summary_members a WHERE a.current AND a.member_no > ? AND a.member_no <= ?"
-        " AND NOT EXISTS (SELECT 1 FROM summary_analysed s WHERE s.step = ? AND s.member_no > ?"
-        "  AND s.member_no = a.member_no) ORDER BY a.article_id",
-        [after, upto, step, after],
-    ).fetchall()
-    return Pending([r[0] for r in rows], dict(rows), upto)
-
-
-def mark_analysed_upto(con: duckdb.DuckDBPyConnection, step: str, fingerprint: str, upto: int) -> None:
-    """Every pending member up to `upto` was analysed under `fingerprint` (not if the rules changed since)."""
-    con.execute(
-        "UPDATE summary_state SET analysed_upto = greatest(coalesce(analysed_upto, 0), ?)"
-        " WHERE step = ? AND fingerprint = ?",
-        [upto, step, fingerprint],
-    )
-
-
-_READ = (
-    "SELECT article_id, title, text, coalesce(outlet, platform, '(unknown)') AS outlet FROM articles"
-    " WHERE {where} article_id IN (SELECT unnest(?)) ORDER BY article_id"
-)
-_ROW_GROUP = 122_880  # DuckDB's rows per row group: a scan skips whole groups outside a rowid range
-
-
-def _rowid_ranges(rowids: list[int]) -> list[tuple[int, int]]:
-    """Sorted rowids cut where a gap spans more than a row group: each range is read on its own."""
-    ranges: list[tuple[int, int]] = []
-    for rowid in sorted(rowids):
-        if ranges and rowid - ranges[-1][1] <= _ROW_GROUP:
-            ranges[-1] = (ranges[-1][0], rowid)
-        else:
-            ranges.append((rowid, rowid))
-    return ranges
-
-
-def in_table_order(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[str]:
-    """`ids` in the order their rows are stored. Chunks cut from ids in article_id (hash) order each hold
-    articles from every row group, and reading one article decompresses its whole text vector (2,048
-    texts, ~84 ms at 1M articles): 2,000 scattered articles took 62 s to read there, the pending articles of
-    a cold 1M warehouse ~8 hours. In storage order a chunk is a row group or two."""
-    ordered = [
-        r[0]
-        for r in con.execute(
-            "SELECT article_id FROM articles WHERE article_id IN (SELECT unnest(?)) ORDER BY rowid", [list(ids)]
-        ).fetchall()
-    ]
-    found = set(ordered)
-    return ordered + [i for i in ids if i not in found]  # none, unless the table changed meanwhile
-
-
-def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[dict[str, Any]]:
-    """The articles `ids`, by rowid ranges: a semi-join alone scanned every article's text (2-7 s per
-    step at 100k articles for a run's 1,000 new ones); the ids' rowids come from the id column alone, and
-    a run's new articles sit together at the end of the table, so their range holds a row group or two."""
-    ids = list(ids)
-    rowids = [r[0] for r in con.execute("SELECT rowid FROM articles WHERE article_id IN (SELECT unnest(?))", [ids]).fetchall()]
-    rows: list[dict[str, Any]] = []
-    for lo, hi in _rowid_ranges(rowids):
-        rows += warehouse.dict_rows(con.execute(_READ.format(where="rowid BETWEEN ? AND ? AND"), [lo, hi, ids]))
-    if len(rows) != len(rowids):  # rowids moved between the two reads (a compaction): read plainly
-        return warehouse.dict_rows(con.execute(_READ.format(where=""), [ids]))
-    return sorted(rows, key=lambda r: r["article_id"])
-
-
-def member_numbers(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, int]:
-    """The member number of each of `ids` that is a member (summary_members)."""
-    return dict(
-        con.execute(
-            "SELECT article_id, member_no FROM summary_members WHERE article_id IN (SELECT unnest(?))", [list(ids)]
-        ).fetchall()
-    )
-
-
-def _cached_articles(
-    con: duckdb.DuckDBPyConnection, ids: list[str], cache: dict[Any, Any] | None
-) -> list[dict[str, Any]]:
-    if cache is None:
-        return read_articles(con, ids)
-    missing = [i for i in ids if ("article", i) not in cache]
-    if len(cache) + len(missing) > 2 * CHUNK_SIZE:
-        cache.clear()  # bounded: a run's new articles, not an archive
-        missing = ids
-    for row in read_articles(con, missing) if missing else []:
-        cache[("article", row["article_id"])] = row
-    # Copies: a step's analysis must not see what another one did to its dicts. Sorted as read_articles.
-    return [dict(cache[("article", i)]) for i in sorted(ids) if ("article", i) in cache]
-
-
-def write_analysis(
-    con: duckdb.DuckDBPyConnection,
-    step: str,
-    ids: Sequence[str],
-    columns: summaries.Columns,
-    numbers: Mapping[str, int] | None = None,
-) -> None:
-    """One chunk's results and its 'analysed' marks, together: a chunk is wholly done or not at all.
-    `numbers`: the articles' member numbers when the caller has them (else looked up)."""
-    table = STEP_TABLES[step]
-    ids = list(ids)
-    numbers = member_numbers(con, ids) if numbers is None else numbers
-    chunk_nos = [numbers.get(i) for i in ids]
-    columns = {**columns, "member_no": [numbers.get(i) for i in columns["article_id"]]}
-    with transaction(con):
-        # Rows of these articles exist only if they were marked analysed (both are written together here),
-        # which pending articles are not unless another run analysed them meanwhile. Their marks are found
-        # by member number, in the run's range (by id: a scan of 5M ids at 1M articles, 0.15 s a chunk);
-        # by id too only if some mark has no number (written for an article before it was a member).
-        marked = _one(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND member_no IN (SELECT unnest(?))",
-                      [step, chunk_nos])[0]  # fmt: skip
-        if not marked and _one(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND member_no IS NULL", [step])[0]:
-            marked = _one(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND article_id IN (SELECT unnest(?))",
-                          [step, ids])[0]  # fmt: skip
-        if marked:
-            con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))", [ids])
-            con.execute("DELETE FROM summary_analysed WHERE step = ? AND article_id IN (SELECT unnest(?))", [step, ids])
-        _write_frame(con, table, columns)
-        con.execute(
-            "INSERT INTO summary_analysed (step, article_id, member_no) SELECT ?, unnest(?), unnest(?)",
-            [step, ids, chunk_nos],
-        )
-
-
-def analyse_pending(
-    db_path: str,
-    step: str,
-    config: summaries.AnalysisConfig,
-    *,
-    timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
-    workers: int,
-    now: datetime,
-    chunk_size: int = CHUNK_SIZE,
-    members_synced: bool = False,
-) -> StepResult:
-    started = time.perf_counter()
-    fingerprint = summaries.fingerprint(step, config)
-    with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
-        reset = sync_fingerprint(con, step, fingerprint, now)
-        if not members_synced:  # every analysed article must be a member: its rows carry its number
-            incremental.sync_members(con)
-        pending = pending_ids(con, step)
-        ids = pending.ids
-        if len(ids) > chunk_size:
-            ids = in_table_order(con, ids)
-    workers = summaries.analysis_workers(len(ids), workers, workpool.is_ready(workers))
-    # A run's five steps read the same new articles: a run that fits one chunk reads them once.
-    cache = warehouse.hold_cache(db_path) if len(ids) <= chunk_size else None
-    for start in range(0, len(ids), chunk_size):
-        chunk = ids[start : start + chunk_size]
-        with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
-            articles = _cached_articles(con, chunk, cache)
-        columns = summaries.analyse_many(step, articles, config, workers)
-        with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
-            write_analysis(con, step, chunk, columns, pending.numbers)
-    with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
-        mark_analysed_upto(con, step, fingerprint, pending.upto)
-    return StepResult(step, len(ids), reset, time.perf_counter() - started)
-
 
 # ---- aggregates ------------------------------------------------------------------------------------------
 
@@ -283,7 +58,7 @@ def update_aggregate(
             elif aggregate == "searches":
                 result["new_alerts"] = update_searches(con, plan, searches, now, run_id)
             else:
-                result["cells"] = incremental.update_cells(con, aggregate, plan, top=summaries.TOP_TERMS)
+                result["cells"] = update_cells(con, aggregate, plan, top=summaries.TOP_TERMS)
             incremental.mark_applied(con, plan, now)
     incremental.prune_changes(con)
     return result

@@ -19,7 +19,8 @@ import pandas as pd
 from presswatch.store import db as warehouse
 from presswatch.store.db import transaction
 from presswatch.store.ledger_store import update_ledger as update_ledger
-from presswatch.store.summaries_incremental import Plan, update_cells
+from presswatch.store.summaries_cells import update_cells
+from presswatch.store.summaries_incremental import Plan
 from presswatch.summaries import alerts
 from presswatch.summaries.searches import SavedSearch
 
