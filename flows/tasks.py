@@ -33,7 +33,9 @@ def whole(value: T) -> T:
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def prepare_warehouse(settings: Settings, run_id: str, flow_name: str, params: dict[str, Any]) -> None:
-    with warehouse.connect(settings) as con:
+    # Wide row groups: a migration may rewrite the summaries' tables (020); landing attaches on its own.
+    wide = warehouse.WIDE_ROW_GROUP_ROWS
+    with warehouse.connection(settings.db_path, timeout_s=settings.lock_timeout_s, row_group_rows=wide) as con:
         applied = warehouse.migrate(con)
         warehouse.refresh_views(con)
         warehouse.start_run(con, run_id, flow_name, params, datetime.now(UTC))
@@ -45,7 +47,7 @@ def prepare_warehouse(settings: Settings, run_id: str, flow_name: str, params: d
 def discover(seeds_dir: str) -> tuple[list[str], list[tuple[str, str]]]:
     """Input files, and (path, reason) for what is deliberately not read (config, dotfiles, links out)."""
     found = scan(Path(seeds_dir))
-    return [str(p) for p in found.files], found.skipped
+    return found.paths, found.skipped
 
 
 @task(name="record-skipped", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)

@@ -61,6 +61,20 @@ def test_scan_lists_inputs_and_says_why_everything_else_is_skipped(messy: Path) 
     assert "not a regular file" in reasons["pipe.txt"]
 
 
+def test_scan_orders_files_by_folder_as_paths_sort_and_names_them_as_paths_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a-c/w.txt", "a/b.txt", "a/config/x.txt", "b.TXT", "a/c/d.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found = scan(tmp_path)
+    expected = sorted(tmp_path / n for n in ("a-c/w.txt", "a/b.txt", "b.TXT", "a/c/d.md"))  # "a/..." before "a-c"
+    assert found.files == expected and found.paths == [str(p) for p in expected]
+    assert found.skipped == [(str(tmp_path / "a/config/x.txt"), "in a config/ folder: pipeline configuration, not an input")]
+    monkeypatch.chdir(tmp_path)
+    assert scan(Path(".")).paths == [str(p.relative_to(tmp_path)) for p in expected]  # as Path(".") / name
+
+
 def test_read_refuses_a_path_that_now_leads_out_of_the_folder(seeds_dir: Path, outside: Path) -> None:
     link = seeds_dir / "swapped.txt"
     link.symlink_to(outside)  # e.g. replaced by a link between discovery and reading

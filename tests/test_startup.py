@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from presswatch.cli import runs_a_flow
 from presswatch.settings import PROJECT_ROOT
 
 CHILD = textwrap.dedent(
@@ -21,6 +23,7 @@ CHILD = textwrap.dedent(
     sys.path.insert(0, sys.argv[1])
     from flows import startup
     api = startup.start_api_early()
+    assert startup.start_api_early() is api  # launched once: the command reuses what `main` launched
     url = api.wait()
     print(api.process.pid, url, "prefect.server.api.server" in sys.modules, flush=True)
     sys.stdin.readline()
@@ -82,3 +85,41 @@ def test_a_malformed_startup_timeout_names_the_variable(monkeypatch: pytest.Monk
     monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "soon")
     with pytest.raises(ValueError, match="PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"):
         startup._startup_timeout()
+
+
+def test_only_the_flow_commands_launch_a_server_early() -> None:
+    assert runs_a_flow(["run", "--seeds", "x"]) and runs_a_flow(["reprocess"]) and runs_a_flow(["summarize"])
+    assert not runs_a_flow(["run", "--help"]) and not runs_a_flow(["sql", "SELECT 1"]) and not runs_a_flow([])
+
+
+def test_a_cli_run_on_its_embedded_server_is_a_real_flow_run_and_leaves_no_server(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    home = tmp_path / "home"
+    env = {**os.environ, "PREFECT_HOME": str(home), "PRESSWATCH_DATA_DOCS": str(tmp_path / "docs")}
+    env.pop("PREFECT_API_URL", None)
+    cmd = [sys.executable, "-m", "presswatch", "run", "--no-feeds", "--no-summaries", "--seeds", str(seeds_dir),
+           "--db", str(tmp_path / "w.duckdb")]  # fmt: skip
+    before = _pids()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    n = len(list(seeds_dir.glob("*.txt")))
+    assert f"{n} inputs: {n} new" in done.stdout
+    with sqlite3.connect(home / "prefect.db") as con:
+        runs = con.execute("SELECT id, name, state_type FROM flow_run").fetchall()
+        assert [(name, state) for _, name, state in runs] == [(f"ingest {seeds_dir.name}/", "COMPLETED")]
+        tasks = {name.rsplit("-", 1)[0] for (name,) in con.execute("SELECT name FROM task_run")}
+    assert {"prepare-warehouse", "discover-files", "land-batch", "summarize-run"} <= tasks
+    # The server stopped with the command: no uvicorn process of this home is left behind.
+    assert not [pid for pid in _pids() - before if str(home) in _environ(pid)]
+
+
+def _pids() -> set[int]:
+    return {int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()}
+
+
+def _environ(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/environ").read_text(errors="replace")
+    except OSError:
+        return ""

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
-import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from presswatch.cli import project_first
 from presswatch.cli.output import DbOption, console, err, outcome_line, summaries_table, table
 from presswatch.cli.progress_bars import showing_progress
-from presswatch.ingest.warc import is_archive_file
-from presswatch.settings import PROJECT_ROOT, load_settings
+from presswatch.settings import load_settings
 
 app = typer.Typer()
 
@@ -31,23 +32,44 @@ def load_flow(name: str) -> Any:
     shadow the project's.
     """
     path, _, attr = ENTRYPOINTS[name].partition(":")
-    _project_first()
+    project_first()
     module = importlib.import_module(str(Path(path).with_suffix("")).replace("/", "."))
     return getattr(module, attr)
 
 
+# What a flow's first call imports lazily (Prefect's engines, the parameter encoder, the run graph helper):
+# imported while the server boots instead of after it answers (0.27 s of the critical path, -X importtime).
+FIRST_CALL_IMPORTS = (
+    "prefect.flow_engine",
+    "prefect.task_engine",
+    "prefect.utilities.visualization",
+    "fastapi.encoders",
+    "pydantic.v1",
+    "encodings.idna",
+)
+
+
 def load_flow_served(name: str) -> tuple[Any, Any]:
-    """The flow, and a context to call it in: the embedded Prefect server boots while the flow imports."""
-    _project_first()
+    """The flow, and a context to call it in: the embedded Prefect server boots while the flow imports.
+
+    The imports run with the cyclic GC paused and their objects frozen after (as the server's launcher
+    does, flows/startup.py): collections during them walked the growing heap again and again, a quarter
+    of their CPU (import of the ingest flow 3.3 -> 2.6 CPU s, medians of 5), time the booting server
+    needs on 2 cores. Imported modules live as long as the process anyway.
+    """
+    project_first()
     startup = importlib.import_module("flows.startup")
-    api = startup.start_api_early()
-    return load_flow(name), startup.serving(api)
-
-
-def _project_first() -> None:
-    root = str(PROJECT_ROOT)
-    if sys.path[:1] != [root]:
-        sys.path.insert(0, root)
+    api = startup.start_api_early()  # the one `main` launched, if it did
+    gc.disable()
+    try:
+        flow = load_flow(name)
+        for module in FIRST_CALL_IMPORTS:
+            with suppress(ImportError):  # a warm-up only: a module a later Prefect moved is no error
+                importlib.import_module(module)
+        gc.freeze()
+    finally:
+        gc.enable()
+    return flow, startup.serving(api)
 
 
 @app.command()
@@ -76,6 +98,8 @@ def run(
     # A malformed setting, or an archive that is not one, is reported before a flow run is created for it.
     settings = load_settings(seeds_dir=seeds, db_path=db, batch_size=batch_size, workers=workers)
     for path in warc or []:
+        from presswatch.ingest.warc import is_archive_file  # only here: warcio (with fsspec) costs 0.13 s
+
         if not is_archive_file(path):
             err.print(f"{path}: not a WARC or ARC file (or not readable)")
             raise typer.Exit(2)
