@@ -57,7 +57,7 @@ def test_the_file_stays_attached_between_connections_of_a_hold(tmp_path: Path) -
 def test_a_waiting_process_gets_the_file_at_the_holders_next_connection(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     _table(db)
-    with hold(db):
+    with hold(db, row_group_rows=WIDE_ROW_GROUP_ROWS):
         writer = _python(_WRITE_WAITING, db)
         while writer.poll() is None:  # the holder keeps working, one short connection after another
             with connection(db) as con:
@@ -65,6 +65,10 @@ def test_a_waiting_process_gets_the_file_at_the_holders_next_connection(tmp_path
             time.sleep(0.05)
         with connection(db) as con:
             assert con.execute("SELECT x FROM t ORDER BY x").fetchall() == [(1,), (2,)]
+            # taken back with the hold's row groups, not the plain connection's
+            con.execute("CREATE TABLE big AS SELECT range AS x FROM range(10000)")
+            con.execute("CHECKPOINT")
+            assert con.execute("SELECT max(count) FROM pragma_storage_info('big')").fetchall() == [(10000,)]
     assert writer.returncode == 0 and writer.stdout is not None and writer.stdout.read().strip() == "written"
     assert not (tmp_path / "w.duckdb.wait").exists()
 

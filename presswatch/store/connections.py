@@ -55,8 +55,11 @@ class _Host:
     instance cache: writers in several threads (the feed polls) share this host the same way. The file is
     detached (checkpointed, its lock released) when the last writer closes, as the instance cache did."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, alias: str, config_key: tuple[tuple[str, str], ...]) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, alias: str, config_key: tuple[tuple[str, str], ...], row_group_rows: int
+    ) -> None:
         self.con, self.alias, self.users, self.config_key = con, alias, 0, config_key
+        self.row_group_rows = row_group_rows
         self.checkpoint = False  # whether detaching checkpoints: if any of its writers asked for it
         self.held = 0  # how many of its users are hold()s rather than connections
 
@@ -102,7 +105,7 @@ def _attach(path: Path, config: dict[str, Any], row_group_rows: int = ROW_GROUP_
     except BaseException:
         con.close()
         raise
-    return _Host(con, alias, key)
+    return _Host(con, alias, key, row_group_rows)
 
 
 def _waiting(open_: Callable[[], T], path: Path, timeout_s: float) -> T:
@@ -178,6 +181,7 @@ def _acquire(
         host = _HOSTS.get(key)
         if host is not None and host.held and host.users == host.held and _wanted_elsewhere(path):
             held, host.users, host.held = host.held, 0, 0  # only holds use it: let the waiter in
+            row_group_rows = host.row_group_rows  # taken back as the holds attached it
             _detach(key, host)
     if held:
         _hand_over(path)
