@@ -43,16 +43,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def project_first() -> None:
-    """This project's folder first on sys.path, so a `flows/` folder in the working directory cannot
-    shadow the project's flows."""
-    from presswatch.settings import PROJECT_ROOT
-
-    root = str(PROJECT_ROOT)
-    if sys.path[:1] != [root]:
-        sys.path.insert(0, root)
-
-
 def runs_a_flow(args: list[str]) -> bool:
     """Whether this command line calls a flow (and is not asking for help)."""
     return bool(args) and args[0] in FLOW_COMMANDS and not {"--help", "-h"} & set(args)
@@ -61,6 +51,8 @@ def runs_a_flow(args: list[str]) -> bool:
 def main() -> int:
     if runs_a_flow(sys.argv[1:]):
         # 0.3 s earlier than from the command itself (typer, rich and the command modules import first).
+        from presswatch.cli.paths import project_first
+
         project_first()
         from flows.startup import start_api_early
 

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from presswatch.cli import project_first
 from presswatch.cli.output import DbOption, console, err, outcome_line, summaries_table, table
+from presswatch.cli.paths import project_first
 from presswatch.cli.progress_bars import showing_progress
 from presswatch.settings import load_settings
 
