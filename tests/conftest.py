@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +72,29 @@ def seeds_dir(tmp_path: Path, seed_paths: list[Path]) -> Path:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "warehouse" / "test.duckdb"
+
+
+# Parallel runs (pytest-xdist, `-n` in pyproject's addopts). A test file is one unit of work, so its module
+# fixtures are built once; files marked with the same `xdist_group` (those sharing an expensive session
+# fixture, such as the uninterrupted reference run) form one unit, so that fixture is built once too.
+# Files with a `slow` or `server` test go out first: a long file started last would finish alone.
+_HEAVY_MARKS = ("slow", "server")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    heavy = {item.path for item in items if any(item.get_closest_marker(m) for m in _HEAVY_MARKS)}
+    items.sort(key=lambda item: item.path not in heavy)  # stable: files and tests keep their order
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            # --dist loadgroup suffixes a grouped test's id with "@group" (after any parameter id's "]").
+            if nodeid.rfind("@") > nodeid.rfind("]"):
+                return nodeid.rsplit("@", 1)[-1]
+            return nodeid.split("::", 1)[0]
+
+    return FileOrGroupScheduling(config, log)

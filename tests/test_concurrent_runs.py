@@ -11,7 +11,8 @@ import pytest
 from pipeline_reference import N_INPUTS, RUN_TIMEOUT_S, run_args
 from pipeline_runs import CliRun, query, run_env, snapshot
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+# One xdist unit with the other user of the reference run (tests/conftest.py), which it builds once.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800), pytest.mark.xdist_group("pipeline_reference")]
 
 BOOKKEEPING = ("runs", "run_inputs", "validation_results")
 

@@ -31,7 +31,8 @@ from pipeline_runs import (
 
 from flows.locking import limit_is_active
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+# One xdist unit with the other user of the reference run (tests/conftest.py), which it builds once.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800), pytest.mark.xdist_group("pipeline_reference")]
 
 # Runs in the chain before the summaries kill, each one batch further (see _kill_during): the chain needs at
 # least this many batches, and a stage caught again on a later batch needs one more each.
