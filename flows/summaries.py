@@ -103,7 +103,15 @@ def analyse_articles(
     )
     if result.reset:
         get_run_logger().info("%s: rules changed, all articles re-analysed", step)
-    return {"analysed": result.analysed, "seconds": round(result.seconds, 3)}
+    return {"analysed": result.analysed, "seconds": round(result.seconds, 3), "prefetched": result.prefetched}
+
+
+@task(name="prefetch-analyses", cache_policy=NO_CACHE)
+def prefetch_analyses(settings: Settings, config: summaries.AnalysisConfig, workers: int) -> list[str]:
+    """Start the costliest analyses of the new articles in a second process while the flow does the rest."""
+    return analysis_store.prefetch(
+        str(settings.db_path), config, workers=workers, timeout_s=settings.lock_timeout_s
+    )
 
 
 def _analyse(settings: Settings, step: str, config: summaries.AnalysisConfig, workers: int) -> dict[str, Any]:
@@ -296,12 +304,14 @@ def summaries_flow(
     db_hold = warehouse.hold(db, timeout_s=settings.lock_timeout_s, row_group_rows=warehouse.WIDE_ROW_GROUP_ROWS)
     with warehouse_writer(), db_hold:
         prepare_tables(settings)
+        prefetch_analyses(settings, config, n_workers)
+        # summary_store.RUN_ORDER: the prefetched steps (figures, terms) last, their worker done by then.
         steps["mentions"] = _timed("mentions", timings, mentions_flow, settings, config, n_workers, rebuild)
         steps["volume"] = _timed("volume", timings, volume_flow, settings, rebuild)
-        steps["terms"] = _timed("terms", timings, terms_flow, settings, config, n_workers, rebuild)
         steps["stories"] = _timed("stories", timings, stories_flow, settings, config, n_workers, rebuild)
-        steps["figures"] = _timed("figures", timings, figures_flow, settings, config, n_workers, rebuild)
         steps["alerts"] = _timed("alerts", timings, alerts_flow, settings, config, n_workers, run_id, rebuild)
+        steps["figures"] = _timed("figures", timings, figures_flow, settings, config, n_workers, rebuild)
+        steps["terms"] = _timed("terms", timings, terms_flow, settings, config, n_workers, rebuild)
         finish_tables(settings)
     create_markdown_artifact(
         key="summaries",

@@ -40,7 +40,7 @@ N_KILLED_IN_INGEST = 4
 MIN_INPUTS = (N_KILLED_IN_INGEST + 1) * BATCH
 # The progress line after which each ingest stage is in progress (see pipeline_runs.STAGE_AFTER).
 TRIGGER = {"reading": "landed", "extraction": "files read", "validation": "extracted", "landing": "validated"}
-SUMMARY_TO_KILL = "summary: top terms"  # the third summary: mentions and volume are already written
+SUMMARY_TO_KILL = "summary: stories across outlets"  # the third summary: mentions and volume are already written
 LANDING_STEPS = 200
 # Tables compared in their own way below: run bookkeeping, whose rows differ by design between one run
 # and a chain of runs.

@@ -20,7 +20,7 @@ from presswatch.store import db as warehouse
 from presswatch.store import summaries_incremental as incremental
 from presswatch.store.db import transaction
 from presswatch.store.stories_index import update_stories
-from presswatch.store.summaries_analyses import STEP_TABLES, analyse_pending
+from presswatch.store.summaries_analyses import STEP_TABLES, analyse_pending, prefetch
 from presswatch.store.summaries_cells import update_cells
 from presswatch.store.summaries_keyed import update_ledger, update_searches
 from presswatch.summaries import analyses as summaries
@@ -64,14 +64,15 @@ def update_aggregate(
     return result
 
 
-# The order the summaries flow runs them in: each analysis step, then the aggregates built on it.
+# The order the summaries flow runs them in: each analysis step, then the aggregates built on it. The
+# prefetched steps (PREFETCH_STEPS) come last, so that their worker has finished by then.
 RUN_ORDER: tuple[tuple[str | None, tuple[str, ...]], ...] = (
     ("mentions", ("mentions_daily",)),
     (None, ("volume",)),
-    ("terms", ("top_terms",)),
     ("signatures", ("stories",)),
-    ("figures", ("ledger",)),
     ("searches", ("searches",)),
+    ("figures", ("ledger",)),
+    ("terms", ("top_terms",)),
 )
 
 
@@ -95,11 +96,15 @@ def summarise(
         started = time.perf_counter()
         with warehouse.connection(db_path) as con:
             out["sync"] = incremental.sync_members(con)
+        prefetch(db_path, config, workers=workers)  # figures and terms start in a second process
         timings["sync"] = time.perf_counter() - started
+        out["prefetched"] = []  # the steps whose rows came from prefetch's worker
         for step, aggregates in RUN_ORDER:
             if step is not None:
                 result = analyse_pending(db_path, step, config, workers=workers, now=now, members_synced=True)
                 out[step], timings[step] = result.analysed, result.seconds
+                if result.prefetched:
+                    out["prefetched"].append(step)
             for aggregate in aggregates:
                 started = time.perf_counter()
                 with warehouse.connection(db_path, checkpoint=False) as con:

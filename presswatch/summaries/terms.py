@@ -171,8 +171,8 @@ def article_terms(text: str, watchlist: Watchlist | None = None, *, normalised: 
     counts = Counter(tokenizer.cut(normalised, True))
     # Tokens that are not their own term leave; those with other terms (or not seen before) move their
     # counts to them once all have left, so that a count moved onto a token's spelling is moved only once.
-    odd = counts.keys() - same
-    moved = [(token, counts[token]) for token in odd - none]
+    odd = [token for token in counts if token not in same]  # 1,000 articles: 0.5 s, keys() - same 0.7 s
+    moved = [(token, counts[token]) for token in odd if token not in none]
     pop = counts.pop  # dict's: Counter's `del` is a Python method
     for token in odd:
         pop(token)
