@@ -37,6 +37,7 @@ import argparse
 import json
 import logging
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -213,6 +214,11 @@ def run(db: Path, workers: int, rebuild: bool = False) -> dict[str, float]:
     return timings
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # children that have exited
+    return usage.ru_utime + usage.ru_stime
+
+
 def on_db(db: Path, fn: Callable[[Any], Any]) -> Any:
     with warehouse.connection(db) as con:
         return fn(con)
@@ -252,9 +258,11 @@ def daily_run(
     summaries.shutdown_pool()  # the daily run includes the workers' start-up
     landed = land_new(db, new)
     print(f"  {landed} new articles landed, after a catch-up run ({sum(caught.values()):.1f} s, untimed)")
-    cpu = time.process_time()
+    cpu, children = time.process_time(), _children_cpu()
     times = run(db, workers)
     times["cpu"] = time.process_time() - cpu  # this process (the run's analyses run in it, below 5,000 new)
+    summaries.shutdown_pool()  # prefetch's worker (figures, terms): its CPU is counted once it has exited
+    times["worker cpu"] = _children_cpu() - children
     times["total"] = times["summaries"]
     ratios = {k: v / base["scan_s"] for k, v in times.items()}
     print("  daily run: " + ", ".join(f"{k} {v:.2f}" for k, v in times.items()), flush=True)

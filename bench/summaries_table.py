@@ -58,7 +58,8 @@ def table(results: list[dict[str, Any]]) -> str:
     row("  of which aggregates, sync, checkpoint", lambda r: f"{_num(sum(_agg(r, a) for a in kept))} s"
         f" (stories {_num(r['daily']['stories'])} s)")  # fmt: skip
     row("  each (s)", lambda r: ", ".join(f"{a} {_num(_agg(r, a))}" for a in kept))
-    row("  CPU s of the run (its process, DuckDB threads included)", lambda r: f"{_num(r['daily']['cpu'])} s")
+    row("  CPU s of the run (its process, DuckDB threads included; + its prefetch worker)",
+        lambda r: f"{_num(r['daily']['cpu'])} s + {_num(r['daily'].get('worker cpu', 0))} s")
     row("desk steps of the flow (presswatch/desk, not in the run above)", lambda r: "{} s".format(
         _num(r["daily"]["desk: prepare"] + r["daily"]["desk: finish"])))  # fmt: skip
     row("same run, every aggregate rebuilt (baseline)", lambda r: f"{_num(r['daily']['rebuild total'])} s")

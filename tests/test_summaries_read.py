@@ -10,15 +10,12 @@ import duckdb
 
 from presswatch.store import db as warehouse
 from presswatch.store.summaries_analyses import (
-    _ROW_GROUP,
-    _rowid_ranges,
-    in_table_order,
     mark_analysed_upto,
     pending_ids,
-    read_articles,
     sync_fingerprint,
     write_analysis,
 )
+from presswatch.store.summaries_reads import _ROW_GROUP, _rowid_ranges, in_table_order, read_articles
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

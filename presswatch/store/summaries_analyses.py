@@ -1,5 +1,6 @@
-"""Per-article analyses in the warehouse: which current members a step has still to analyse, reading
-their articles, writing each chunk's rows with its marks. No Prefect.
+"""Per-article analyses in the warehouse: which current members a step has still to analyse, the worker
+that analyses a run's new articles for the costliest steps meanwhile (prefetch), writing each chunk's rows
+with its marks. No Prefect. Reading the articles: summaries_reads.py.
 
 Each article is analysed once per step fingerprint, in chunks, each chunk read and written in its own short
 connection and written in one transaction (a chunk is wholly done or not at all). Rows carry the article's
@@ -22,6 +23,7 @@ from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S
 from presswatch.store import db as warehouse
 from presswatch.store import summaries_incremental as incremental
 from presswatch.store.db import transaction
+from presswatch.store.summaries_reads import CHUNK_SIZE, cached_articles, in_table_order, member_numbers
 from presswatch.summaries import analyses as summaries
 
 STEP_TABLES = {
@@ -31,7 +33,6 @@ STEP_TABLES = {
     "signatures": "article_signatures",
     "searches": "search_hits",
 }
-CHUNK_SIZE = 2000
 
 
 @dataclass
@@ -105,78 +106,6 @@ def mark_analysed_upto(con: duckdb.DuckDBPyConnection, step: str, fingerprint: s
     )
 
 
-_READ = (
-    "SELECT article_id, title, text, coalesce(outlet, platform, '(unknown)') AS outlet FROM articles"
-    " WHERE {where} article_id IN (SELECT unnest(?)) ORDER BY article_id"
-)
-_ROW_GROUP = 122_880  # DuckDB's rows per row group: a scan skips whole groups outside a rowid range
-
-
-def _rowid_ranges(rowids: list[int]) -> list[tuple[int, int]]:
-    """Sorted rowids cut where a gap spans more than a row group: each range is read on its own."""
-    ranges: list[tuple[int, int]] = []
-    for rowid in sorted(rowids):
-        if ranges and rowid - ranges[-1][1] <= _ROW_GROUP:
-            ranges[-1] = (ranges[-1][0], rowid)
-        else:
-            ranges.append((rowid, rowid))
-    return ranges
-
-
-def in_table_order(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[str]:
-    """`ids` in the order their rows are stored. Chunks cut from ids in article_id (hash) order each hold
-    articles from every row group, and reading one article decompresses its whole text vector (2,048
-    texts, ~84 ms at 1M articles): 2,000 scattered articles took 62 s to read there, the pending articles of
-    a cold 1M warehouse ~8 hours. In storage order a chunk is a row group or two."""
-    ordered = [
-        r[0]
-        for r in con.execute(
-            "SELECT article_id FROM articles WHERE article_id IN (SELECT unnest(?)) ORDER BY rowid", [list(ids)]
-        ).fetchall()
-    ]
-    found = set(ordered)
-    return ordered + [i for i in ids if i not in found]  # none, unless the table changed meanwhile
-
-
-def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[dict[str, Any]]:
-    """The articles `ids`, by rowid ranges: a semi-join alone scanned every article's text (2-7 s per
-    step at 100k articles for a run's 1,000 new ones); the ids' rowids come from the id column alone, and
-    a run's new articles sit together at the end of the table, so their range holds a row group or two."""
-    ids = list(ids)
-    rowids = [r[0] for r in con.execute("SELECT rowid FROM articles WHERE article_id IN (SELECT unnest(?))", [ids]).fetchall()]
-    rows: list[dict[str, Any]] = []
-    for lo, hi in _rowid_ranges(rowids):
-        rows += warehouse.dict_rows(con.execute(_READ.format(where="rowid BETWEEN ? AND ? AND"), [lo, hi, ids]))
-    if len(rows) != len(rowids):  # rowids moved between the two reads (a compaction): read plainly
-        return warehouse.dict_rows(con.execute(_READ.format(where=""), [ids]))
-    return sorted(rows, key=lambda r: r["article_id"])
-
-
-def member_numbers(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, int]:
-    """The member number of each of `ids` that is a member (summary_members)."""
-    return dict(
-        con.execute(
-            "SELECT article_id, member_no FROM summary_members WHERE article_id IN (SELECT unnest(?))", [list(ids)]
-        ).fetchall()
-    )
-
-
-def _cached_articles(
-    con: duckdb.DuckDBPyConnection, ids: list[str], cache: dict[Any, Any] | None
-) -> list[dict[str, Any]]:
-    if cache is None:
-        return read_articles(con, ids)
-    missing = [i for i in ids if ("article", i) not in cache]
-    if len(cache) + len(missing) > 2 * CHUNK_SIZE:
-        for key in [k for k in cache if k[0] == "article"]:
-            del cache[key]  # bounded: a run's new articles, not an archive
-        missing = ids
-    for row in read_articles(con, missing) if missing else []:
-        cache[("article", row["article_id"])] = row
-    # Copies: a step's analysis must not see what another one did to its dicts. Sorted as read_articles.
-    return [dict(cache[("article", i)]) for i in sorted(ids) if ("article", i) in cache]
-
-
 def write_analysis(
     con: duckdb.DuckDBPyConnection,
     step: str,
@@ -248,7 +177,7 @@ def prefetch(
             ready = workpool.is_ready(workers)
             if min_articles <= len(ids) <= CHUNK_SIZE and summaries.analysis_workers(len(ids), workers, ready) == 1:
                 plans.append((step, fingerprint, ids))
-        articles = {a["article_id"]: a for a in _cached_articles(con, sorted({i for p in plans for i in p[2]}), cache)}
+        articles = {a["article_id"]: a for a in cached_articles(con, sorted({i for p in plans for i in p[2]}), cache)}
     if not plans:
         return []
     pool = workpool.get_pool(workers) if workpool.is_ready(workers) else workpool.local_pool(1)
@@ -306,7 +235,7 @@ def analyse_pending(
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
         with warehouse.connection(db_path, timeout_s=timeout_s, checkpoint=False) as con:
-            articles = _cached_articles(con, chunk, cache)
+            articles = cached_articles(con, chunk, cache)
         columns = _prefetched(db_path, step, fingerprint, chunk) if len(ids) <= chunk_size else None
         if columns is None:
             columns = summaries.analyse_many(step, articles, config, workers)
