@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -180,11 +181,16 @@ def prefetch(
         articles = {a["article_id"]: a for a in cached_articles(con, sorted({i for p in plans for i in p[2]}), cache)}
     if not plans:
         return []
-    pool = workpool.get_pool(workers) if workpool.is_ready(workers) else workpool.local_pool(1)
-    for step, fingerprint, ids in plans:
-        future = pool.submit(summaries.analyse, step, [articles[i] for i in ids], config)
-        cache[("prefetch", step)] = (fingerprint, ids, future)
-    return [p[0] for p in plans]
+    sent: list[str] = []
+    try:
+        pool = workpool.get_pool(workers) if workpool.is_ready(workers) else workpool.local_pool(1)
+        for step, fingerprint, ids in plans:
+            future = pool.submit(summaries.analyse, step, [articles[i] for i in ids], config)
+            cache[("prefetch", step)] = (fingerprint, ids, future)
+            sent.append(step)
+    except (OSError, BrokenExecutor):  # no worker: the steps left run in this process, as without prefetch
+        pass
+    return sent
 
 
 def _prefetched(
