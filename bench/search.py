@@ -41,7 +41,7 @@ from presswatch.desk.prepare import prepare_desk
 from presswatch.desk.search import Filters, run_search
 from presswatch.settings import SEEDS_DIR
 from presswatch.store import db as warehouse
-from presswatch.store import summaries_analyses as analysis_store
+from presswatch.store.summaries_reads import read_articles
 from presswatch.summaries import analyses
 
 # (query, the term the plain scan looks for, as written in the text)
@@ -90,7 +90,7 @@ def fill_terms(db: Path, workers: int) -> None:
             return
         ids = [r[0] for r in con.execute("SELECT article_id FROM articles ORDER BY article_id LIMIT ?",
                                          [TERMS_SAMPLE]).fetchall()]  # fmt: skip
-        articles = analysis_store.read_articles(con, ids)
+        articles = read_articles(con, ids)
     columns = analyses.analyse_many("terms", articles, CONFIG, workers)
     with warehouse.connection(db) as con:
         con.register("sample_terms", pd.DataFrame(columns))

@@ -54,6 +54,7 @@ from presswatch.store import summaries as summary_store
 from presswatch.store import summaries_analyses as analysis_store
 from presswatch.store.summaries_analyses import STEP_TABLES
 from presswatch.store.summaries_incremental import sync_members
+from presswatch.store.summaries_reads import read_articles
 from presswatch.summaries import analyses as summaries
 from presswatch.summaries.figures.vocabulary import load_vocabulary
 from presswatch.summaries.report.report import write_report
@@ -87,7 +88,7 @@ def read_sample(db: Path, sample: int) -> tuple[list[str], list[dict[str, Any]]]
         # the first in storage order: scattered articles cost a text vector each (store/summaries.py)
         found = con.execute("SELECT article_id FROM articles ORDER BY rowid LIMIT ?", [sample])
         ids = [r[0] for r in found.fetchall()]
-        return ids, analysis_store.read_articles(con, ids)
+        return ids, read_articles(con, ids)
 
 
 def baselines(db: Path, sample: int) -> dict[str, float]:
