@@ -45,6 +45,7 @@ def test_prefetched_terms_and_figures_are_used_and_equal_the_rows_analysed_in_pr
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(summaries_analyses, "PREFETCH_MIN_ARTICLES", 1)  # the corpus is ~80 articles
+    monkeypatch.setattr(summaries_analyses, "PREFETCH_MIN_MEMBERS", 1)
     try:
         prefetched = _two_runs(tmp_path / "prefetched.duckdb", workers=2)
     finally:
@@ -59,10 +60,23 @@ def test_prefetched_terms_and_figures_are_used_and_equal_the_rows_analysed_in_pr
     assert expected["article_terms"] and expected["figures"]
 
 
-def test_a_run_with_too_few_new_articles_analyses_them_in_process(tmp_path: Path):
+def test_a_run_with_too_few_new_articles_analyses_them_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(summaries_analyses, "PREFETCH_MIN_MEMBERS", 1)  # only the new articles are too few
     try:
         result = _two_runs(tmp_path / "few.duckdb", workers=2)
     finally:
         workpool.shutdown_pool()
     assert 0 < result["terms"] < summaries_analyses.PREFETCH_MIN_ARTICLES
+    assert result["prefetched"] == []
+
+
+def test_a_run_over_a_small_archive_analyses_its_new_articles_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(summaries_analyses, "PREFETCH_MIN_ARTICLES", 1)  # enough new articles, too few members
+    try:
+        result = _two_runs(tmp_path / "small.duckdb", workers=2)
+    finally:
+        workpool.shutdown_pool()
+    assert 0 < result["terms"] < summaries_analyses.PREFETCH_MIN_MEMBERS
     assert result["prefetched"] == []
