@@ -32,13 +32,17 @@ def _tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _two_runs(db: Path, workers: int) -> dict[str, Any]:
-    """A first run over a few articles (it records each step's rules), then a run over the rest."""
+    """A first run over a few articles (it records each step's rules), then a run over the rest; the worker
+    pool is shut down after, so no test inherits a running pool."""
     rows = _corpus()
     warehouse.prepare(db)
-    _land(db, rows[:8])
-    _run(db, workers)
-    _land(db, rows[8:])
-    return _run(db, workers)
+    try:
+        _land(db, rows[:8])
+        _run(db, workers)
+        _land(db, rows[8:])
+        return _run(db, workers)
+    finally:
+        workpool.shutdown_pool()
 
 
 def test_prefetched_terms_and_figures_are_used_and_equal_the_rows_analysed_in_process(
@@ -46,10 +50,7 @@ def test_prefetched_terms_and_figures_are_used_and_equal_the_rows_analysed_in_pr
 ):
     monkeypatch.setattr(summaries_analyses, "PREFETCH_MIN_ARTICLES", 1)  # the corpus is ~80 articles
     monkeypatch.setattr(summaries_analyses, "PREFETCH_MIN_MEMBERS", 1)
-    try:
-        prefetched = _two_runs(tmp_path / "prefetched.duckdb", workers=2)
-    finally:
-        workpool.shutdown_pool()
+    prefetched = _two_runs(tmp_path / "prefetched.duckdb", workers=2)
     in_process = _two_runs(tmp_path / "in_process.duckdb", workers=1)
     assert prefetched["prefetched"] == ["figures", "terms"]
     assert in_process["prefetched"] == []
@@ -62,10 +63,7 @@ def test_prefetched_terms_and_figures_are_used_and_equal_the_rows_analysed_in_pr
 
 def test_a_run_with_too_few_new_articles_analyses_them_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(summaries_analyses, "PREFETCH_MIN_MEMBERS", 1)  # only the new articles are too few
-    try:
-        result = _two_runs(tmp_path / "few.duckdb", workers=2)
-    finally:
-        workpool.shutdown_pool()
+    result = _two_runs(tmp_path / "few.duckdb", workers=2)
     assert 0 < result["terms"] < summaries_analyses.PREFETCH_MIN_ARTICLES
     assert result["prefetched"] == []
 
@@ -74,9 +72,6 @@ def test_a_run_over_a_small_archive_analyses_its_new_articles_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(summaries_analyses, "PREFETCH_MIN_ARTICLES", 1)  # enough new articles, too few members
-    try:
-        result = _two_runs(tmp_path / "small.duckdb", workers=2)
-    finally:
-        workpool.shutdown_pool()
+    result = _two_runs(tmp_path / "small.duckdb", workers=2)
     assert 0 < result["terms"] < summaries_analyses.PREFETCH_MIN_MEMBERS
     assert result["prefetched"] == []
