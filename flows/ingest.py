@@ -40,6 +40,7 @@ from presswatch.ingest.feeds import load_feed_configs, select_feeds
 from presswatch.ingest.warc import is_archive_file, iter_archive_batches
 from presswatch.records import OUTCOME_COUNTER, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
+from presswatch.store import db as warehouse
 from presswatch.store.file_index import FileState
 from presswatch.validate.frames import prepare_in_background
 
@@ -221,7 +222,10 @@ def ingest_flow(
     configs = select_feeds(load_feed_configs(settings.feeds_path), feeds or []) if include_feeds else []
     polls = poll_feeds(configs, settings) if configs else []
 
-    with warehouse_writer():
+    # The file stays attached for the run, and its batches' commits stay in the write-ahead log until it
+    # holds LANDING_WAL_BYTES: a checkpoint per batch rewrote the documents' last row group again and again.
+    run_hold = warehouse.hold(db, timeout_s=settings.lock_timeout_s, wal_bytes=warehouse.LANDING_WAL_BYTES)
+    with warehouse_writer(), run_hold:
         status = "failed"
         try:
             if include_files:

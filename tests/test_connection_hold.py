@@ -3,6 +3,7 @@ waits for it."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from presswatch.store.connections import ROW_GROUP_ROWS, WIDE_ROW_GROUP_ROWS, connection, hold, hold_cache
+from presswatch.store.connections import ROW_GROUP_ROWS, WIDE_ROW_GROUP_ROWS, connection
+from presswatch.store.holds import hold, hold_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,3 +119,49 @@ def test_a_holds_cache_lives_until_the_outermost_hold_ends(tmp_path: Path) -> No
     assert hold_cache(db) is None
     with hold(db):
         assert hold_cache(db) == {}  # a new run starts with nothing
+
+
+def _wal_bytes(db: Path) -> int:
+    wal = db.with_name(db.name + ".wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def _land_blob(db: Path, kib: int) -> None:
+    """64 rows of `kib` KiB each, as a batch of pages lands: distinct bytes, one INSERT."""
+    with connection(db) as con:
+        con.executemany("INSERT INTO b VALUES (?)", [[os.urandom(kib * 1024)] for _ in range(64)])
+
+
+def test_a_hold_with_a_wal_budget_leaves_commits_in_the_log_and_checkpoints_at_its_end(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with connection(db) as con:
+        con.execute("CREATE TABLE b (raw BLOB)")
+    with hold(db, wal_bytes=64 * 1024 * 1024):
+        sizes = []
+        for _ in range(4):
+            _land_blob(db, 96)  # 6 MiB a batch: past DuckDB's own 16 MB at the third
+            sizes.append(_wal_bytes(db))
+        assert sizes[0] > 1024 * 1024 and sizes[1] > sizes[0] and sizes[2] > sizes[1] and sizes[3] > sizes[2]
+    assert _wal_bytes(db) == 0  # the hold's end checkpointed
+    with connection(db) as con:
+        assert con.execute("SELECT count(*) FROM b").fetchone() == (256,)
+
+
+def test_without_a_budget_each_connection_checkpoints_as_before(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with connection(db) as con:
+        con.execute("CREATE TABLE b (raw BLOB)")
+    _land_blob(db, 16)
+    assert _wal_bytes(db) == 0
+
+
+def test_a_budget_ends_with_its_hold(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with connection(db) as con:
+        default = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    with hold(db, wal_bytes=64 * 1024 * 1024):
+        with connection(db) as con:
+            assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == ("64.0 MiB",)
+    with hold(db):  # the parked in-memory database is reused for the next attach: its budget is not
+        with connection(db) as con:
+            assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == default

@@ -106,6 +106,13 @@ def test_a_file_under_the_cap_is_read_whole(seeds_dir: Path) -> None:
     path = next(iter(sorted(seeds_dir.glob("*.txt"))))
     raw = read_file(path, max_bytes=1_000_000, root=seeds_dir)
     assert raw.data == path.read_bytes() and not raw.truncated and raw.byte_size == len(raw.data)
+    assert raw.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # hashed while read, not again
+
+
+def test_a_file_read_in_several_chunks_is_hashed_whole(tmp_path: Path) -> None:
+    path = tmp_path / "long.html"
+    path.write_bytes(os.urandom(3 << 20))
+    assert read_file(path, max_bytes=10 << 20).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:

@@ -175,7 +175,9 @@ def read_file(path: Path, max_bytes: int | None = None, root: Path | None = None
             elif len(kept) < HEAD_SAMPLE_BYTES:
                 kept += chunk[: HEAD_SAMPLE_BYTES - len(kept)]
     if whole:
-        return RawDocument(source=str(path), data=bytes(kept), kind="file")
+        doc = RawDocument(source=str(path), data=bytes(kept), kind="file")
+        doc.__dict__["sha256"] = digest.hexdigest()  # the cached property, filled: hashed once, as it was read
+        return doc
     return RawDocument(
         source=str(path), data=bytes(kept), kind="file", full_size=total, full_sha256=digest.hexdigest()
     )

@@ -56,10 +56,11 @@ class _Host:
     detached (checkpointed, its lock released) when the last writer closes, as the instance cache did."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, alias: str, config_key: tuple[tuple[str, str], ...], row_group_rows: int
+        self, con: duckdb.DuckDBPyConnection, alias: str, config_key: tuple[tuple[str, str], ...], row_group_rows: int,
+        wal_bytes: int | None = None,
     ) -> None:
         self.con, self.alias, self.users, self.config_key = con, alias, 0, config_key
-        self.row_group_rows = row_group_rows
+        self.row_group_rows, self.wal_bytes = row_group_rows, wal_bytes
         self.checkpoint = False  # whether detaching checkpoints: if any of its writers asked for it
         self.held = 0  # how many of its users are hold()s rather than connections
 
@@ -87,7 +88,9 @@ def _park(con: duckdb.DuckDBPyConnection, key: tuple[tuple[str, str], ...]) -> N
         con.close()
 
 
-def _attach(path: Path, config: dict[str, Any], row_group_rows: int = ROW_GROUP_ROWS) -> _Host:
+def _attach(
+    path: Path, config: dict[str, Any], row_group_rows: int = ROW_GROUP_ROWS, wal_bytes: int | None = None
+) -> _Host:
     # The row group size is an option of ATTACH only: an in-memory host attaches the file under the name a
     # plain connect would give it (its stem), so the SQL and the analysts' catalog names are unchanged.
     # ATTACH takes no bound parameters: the path (the operator's setting) is quoted as a string literal.
@@ -99,13 +102,15 @@ def _attach(path: Path, config: dict[str, Any], row_group_rows: int = ROW_GROUP_
         con.execute(
             f"ATTACH {_quoted(str(path), chr(39))} AS {_quoted(alias, chr(34))} (ROW_GROUP_SIZE {int(row_group_rows)})"
         )
+        # Set at every attach: a parked host keeps the setting of its last use.
+        con.execute(f"SET checkpoint_threshold = '{int(wal_bytes)}B'" if wal_bytes else "RESET checkpoint_threshold")
     except duckdb.IOException:  # the file is locked or unreadable: the host itself is as it was
         _park(con, key)
         raise
     except BaseException:
         con.close()
         raise
-    return _Host(con, alias, key, row_group_rows)
+    return _Host(con, alias, key, row_group_rows, wal_bytes)
 
 
 def _waiting(open_: Callable[[], T], path: Path, timeout_s: float) -> T:
@@ -131,11 +136,9 @@ def _waiting(open_: Callable[[], T], path: Path, timeout_s: float) -> T:
             _wait_marker(path).unlink(missing_ok=True)
 
 
-# ---- holding the file for a run --------------------------------------------------------------------------
-# A summaries run opens ~25 short connections. Each attach replays the WAL the run's earlier connections
-# left (they do not checkpoint, ~1.3 s each at 1M articles): 23 attaches took 19.8 s of a 43 s run at 1M.
-# hold() keeps the file attached between them instead. Another process that waits for the file touches
-# its wait marker; the holder lets go at its next connection() and takes the file back after it.
+# ---- a held file's hand-over (presswatch.store.holds) -----------------------------------------------------
+# Another process that waits for the file touches its wait marker; the holder lets go at its next
+# connection() and takes the file back after it.
 _WAIT_MARKER_FRESH_S = 3.0  # a waiter re-touches it at least every second (its backoff is at most 1 s)
 _HANDOVER_S = 2.0  # how long a holder that let go waits for the waiter to take the file
 
@@ -173,6 +176,7 @@ def _acquire(
     *,
     row_group_rows: int = ROW_GROUP_ROWS,
     hold: bool = False,
+    wal_bytes: int | None = None,
 ) -> tuple[str, duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     key = str(path.resolve())
@@ -181,14 +185,14 @@ def _acquire(
         host = _HOSTS.get(key)
         if host is not None and host.held and host.users == host.held and _wanted_elsewhere(path):
             held, host.users, host.held = host.held, 0, 0  # only holds use it: let the waiter in
-            row_group_rows = host.row_group_rows  # taken back as the holds attached it
+            row_group_rows, wal_bytes = host.row_group_rows, host.wal_bytes  # taken back as the holds attached it
             _detach(key, host)
     if held:
         _hand_over(path)
     with _HOSTS_LOCK:
         host = _HOSTS.get(key)
         if host is None:
-            host = _HOSTS[key] = _waiting(lambda: _attach(path, config, row_group_rows), path, timeout_s)
+            host = _HOSTS[key] = _waiting(lambda: _attach(path, config, row_group_rows, wal_bytes), path, timeout_s)
         host.users += 1 + held
         host.held += held + int(hold)
         # Under a hold its owner checkpoints when it chooses (a summaries run: once, at its end).
@@ -226,36 +230,6 @@ def _detach(key: str, host: _Host) -> None:
         host.con.close()
         raise
     _park(host.con, host.config_key)
-
-
-@contextmanager
-def hold(
-    db_path: str | Path, *, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S, row_group_rows: int = ROW_GROUP_ROWS
-) -> Iterator[None]:
-    """Keep the file attached for the block: connection() calls inside reuse the attachment instead of
-    attaching again (replaying the WAL each time). Another process waiting for the file gets it at the
-    block's next connection() (see _wanted_elsewhere), which then waits for it as any writer does. The
-    hold itself never checkpoints; row_group_rows applies if the hold is what attaches the file."""
-    key, cursor = _acquire(Path(db_path), {}, timeout_s, checkpoint=False, row_group_rows=row_group_rows, hold=True)
-    cursor.close()
-    _HOLD_CACHES.setdefault(key, {})
-    try:
-        yield
-    finally:
-        with _HOSTS_LOCK:
-            host = _HOSTS.get(key)
-            if host is None or host.held <= 1:
-                _HOLD_CACHES.pop(key, None)
-        _release(key, hold=True)
-
-
-_HOLD_CACHES: dict[str, dict[Any, Any]] = {}
-
-
-def hold_cache(db_path: str | Path) -> dict[Any, Any] | None:
-    """A dict that lives as long as the file's outermost hold in this process (None outside one): for what
-    a run reads several times and never changes (an article's row: its id is its text's hash)."""
-    return _HOLD_CACHES.get(str(Path(db_path).resolve()))
 
 
 @contextmanager
@@ -297,26 +271,3 @@ def connect(
 ) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
     """A connection to the run's warehouse, waiting for another process's lock as long as the settings say."""
     return connection(settings.db_path, read_only=read_only, timeout_s=settings.lock_timeout_s)
-
-
-_IN_TRANSACTION: set[int] = set()  # connections inside transaction(): an inner one joins the outer
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """BEGIN ... COMMIT, rolled back on any error: what is written inside lands wholly or not at all.
-    Inside another transaction() on the same connection it joins that one, which commits or rolls back
-    the whole (a step and the mark saying it was applied must land together)."""
-    if id(con) in _IN_TRANSACTION:
-        yield
-        return
-    con.execute("BEGIN TRANSACTION")
-    _IN_TRANSACTION.add(id(con))
-    try:
-        yield
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        _IN_TRANSACTION.discard(id(con))
