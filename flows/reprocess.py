@@ -66,29 +66,31 @@ def reprocess_flow(
     db = str(settings.db_path)
     run_id = _run_id()
     summary = RunSummary(flow_run_id=run_id, db_path=db)
+    run_hold = warehouse.hold(db, timeout_s=settings.lock_timeout_s, wal_bytes=warehouse.LANDING_WAL_BYTES)
     with warehouse_writer():
         prepare_warehouse(settings, run_id, "presswatch-reprocess", {"db_path": db, "limit": limit})
-        raws = read_quarantine(settings, limit)
-        discovered(settings, run_id, len(raws))
-        status = "failed"
-        try:
-            for batch in _batches(raws, settings.batch_size):
-                results = extract_batch(whole(batch), settings.workers, settings.max_input_bytes)
-                results, warnings, validation_rows = validate_batch(whole(batch), whole(results), settings)
-                outcomes = release(
-                    settings, whole(batch), whole(results), whole(warnings), whole(validation_rows), run_id
+        with run_hold:  # as ingest: one attachment, the batches' commits checkpointed by size
+            raws = read_quarantine(settings, limit)
+            discovered(settings, run_id, len(raws))
+            status = "failed"
+            try:
+                for batch in _batches(raws, settings.batch_size):
+                    results = extract_batch(whole(batch), settings.workers, settings.max_input_bytes)
+                    results, warnings, validation_rows = validate_batch(whole(batch), whole(results), settings)
+                    outcomes = release(
+                        settings, whole(batch), whole(results), whole(warnings), whole(validation_rows), run_id
+                    )
+                    summary.outcomes.extend(outcomes)
+                for _, outcome, _ in summary.outcomes:
+                    summary.counts[OUTCOME_COUNTER[outcome]] += 1
+                summary.counts["inputs_seen"], summary.counts["inputs_discovered"] = len(summary.outcomes), len(raws)
+                summary.counts["landed"] = summary.counts["new"] + summary.counts["new_versions"]
+                status = "completed"
+            finally:
+                summary.per_outlet, summary.per_day_outlet, summary.reconciliation = finish(
+                    settings, run_id, summary.counts, status
                 )
-                summary.outcomes.extend(outcomes)
-            for _, outcome, _ in summary.outcomes:
-                summary.counts[OUTCOME_COUNTER[outcome]] += 1
-            summary.counts["inputs_seen"], summary.counts["inputs_discovered"] = len(summary.outcomes), len(raws)
-            summary.counts["landed"] = summary.counts["new"] + summary.counts["new_versions"]
-            status = "completed"
-        finally:
-            summary.per_outlet, summary.per_day_outlet, summary.reconciliation = finish(
-                settings, run_id, summary.counts, status
-            )
-            docs_index = data_docs(run_id, settings)
+                docs_index = data_docs(run_id, settings)
     artifacts.publish_validation(settings, run_id, docs_index)
     get_run_logger().info(
         "re-processed %d quarantined documents: %d released, %d duplicates, %d still quarantined",

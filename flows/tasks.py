@@ -33,12 +33,8 @@ def whole(value: T) -> T:
 
 @task(name="prepare-warehouse", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def prepare_warehouse(settings: Settings, run_id: str, flow_name: str, params: dict[str, Any]) -> None:
-    # Wide row groups: a migration may rewrite the summaries' tables (020); landing attaches on its own.
-    wide = warehouse.WIDE_ROW_GROUP_ROWS
-    with warehouse.connection(settings.db_path, timeout_s=settings.lock_timeout_s, row_group_rows=wide) as con:
-        applied = warehouse.migrate(con)
-        warehouse.refresh_views(con)
-        warehouse.start_run(con, run_id, flow_name, params, datetime.now(UTC))
+    run = (run_id, flow_name, params, datetime.now(UTC))
+    applied = warehouse.prepare(settings.db_path, timeout_s=settings.lock_timeout_s, run=run)
     if applied:
         get_run_logger().info("applied migrations: %s", ", ".join(applied))
 

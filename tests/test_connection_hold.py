@@ -159,9 +159,8 @@ def test_a_budget_ends_with_its_hold(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     with connection(db) as con:
         default = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
-    with hold(db, wal_bytes=64 * 1024 * 1024):
-        with connection(db) as con:
-            assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == ("64.0 MiB",)
-    with hold(db):  # the parked in-memory database is reused for the next attach: its budget is not
-        with connection(db) as con:
-            assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == default
+    with hold(db, wal_bytes=64 * 1024 * 1024), connection(db) as con:
+        assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == ("64.0 MiB",)
+    # The parked in-memory database is reused for the next attach: its budget is not.
+    with hold(db), connection(db) as con:
+        assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == default

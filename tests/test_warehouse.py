@@ -96,6 +96,40 @@ def test_a_plain_duckdb_connection_would_append_in_large_row_groups(tmp_path: Pa
     assert _largest_row_group(path) > warehouse.ROW_GROUP_ROWS
 
 
+def _row_groups(path: Path, table: str) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(f"SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('{table}')").fetchall()[0][0]
+
+
+def test_preparing_a_migrated_warehouse_leaves_the_landed_row_groups_as_they_are(tmp_path: Path):
+    # A checkpoint under wide row groups would merge them, rewriting every raw page they hold.
+    path = tmp_path / "w.duckdb"
+    warehouse.prepare(path)
+    for batch in range(3):
+        with warehouse.connection(path) as con:
+            con.execute(
+                "INSERT INTO documents (doc_sha256, source, kind, byte_size, raw, first_seen)"
+                " SELECT md5(range::VARCHAR), 'f', 'file', 10, 'x'::BLOB, now() FROM range(?, ?)",
+                [batch * 2048, (batch + 1) * 2048],
+            )
+    groups = _row_groups(path, "documents")
+    assert groups == 3
+    warehouse.prepare(path, run=("r", "presswatch-ingest", {}, NOW))
+    assert _row_groups(path, "documents") == groups
+
+
+def test_a_new_or_edited_migration_is_due(tmp_path: Path, con):
+    assert not warehouse.migrations_due(con)
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(warehouse.SQL_DIR, sql_dir)
+    (sql_dir / "migrations" / "999_next.sql").write_text("CREATE TABLE next_one (x INTEGER);\n")
+    assert warehouse.migrations_due(con, sql_dir)
+    (sql_dir / "migrations" / "999_next.sql").unlink()
+    first = sorted((sql_dir / "migrations").glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- edited\n")
+    assert warehouse.migrations_due(con, sql_dir)  # so that migrate() refuses it
+
+
 @pytest.mark.parametrize("stem", ["presswatch", "memory", "it's"])
 def test_a_writer_sees_the_catalog_a_plain_connection_names(tmp_path: Path, stem: str):
     path = tmp_path / f"{stem}.duckdb"

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -23,7 +22,7 @@ from presswatch import workpool
 from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S
 from presswatch.store import db as warehouse
 from presswatch.store import summaries_incremental as incremental
-from presswatch.store.db import transaction
+from presswatch.store.db import one_value, transaction
 from presswatch.store.summaries_reads import CHUNK_SIZE, cached_articles, in_table_order, member_numbers
 from presswatch.summaries import analyses as summaries
 
@@ -43,11 +42,6 @@ class StepResult:
     reset: bool = False
     seconds: float = 0.0
     prefetched: bool = False  # its rows came from prefetch()'s worker
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
-    # fetchall, not fetchone: DuckDB 2.0 refuses further work on a connection with an unfinished result.
-    return con.execute(sql, list(params)).fetchall()[0]
 
 
 def _write_frame(con: duckdb.DuckDBPyConnection, table: str, columns: summaries.Columns) -> None:
@@ -88,7 +82,7 @@ def pending_ids(con: duckdb.DuckDBPyConnection, step: str) -> Pending:
     marked without a number (never expected) shows as pending; write_analysis replaces its rows."""
     found = con.execute("SELECT analysed_upto FROM summary_state WHERE step = ?", [step]).fetchall()
     after = int(found[0][0] or 0) if found else 0
-    upto = int(_one(con, "SELECT coalesce(max(member_no), 0) FROM summary_members")[0])
+    upto = int(one_value(con, "SELECT coalesce(max(member_no), 0) FROM summary_members"))
     rows = con.execute(
         "SELECT a.article_id, a.member_no FROM summary_members a WHERE a.current AND a.member_no > ? AND a.member_no <= ?"
         " AND NOT EXISTS (SELECT 1 FROM summary_analysed s WHERE s.step = ? AND s.member_no > ?"
@@ -126,11 +120,11 @@ def write_analysis(
         # which pending articles are not unless another run analysed them meanwhile. Their marks are found
         # by member number, in the run's range (by id: a scan of 5M ids at 1M articles, 0.15 s a chunk);
         # by id too only if some mark has no number (written for an article before it was a member).
-        marked = _one(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND member_no IN (SELECT unnest(?))",
-                      [step, chunk_nos])[0]  # fmt: skip
-        if not marked and _one(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND member_no IS NULL", [step])[0]:
-            marked = _one(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND article_id IN (SELECT unnest(?))",
-                          [step, ids])[0]  # fmt: skip
+        marked = one_value(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND member_no IN (SELECT unnest(?))",
+                           [step, chunk_nos])  # fmt: skip
+        if not marked and one_value(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND member_no IS NULL", [step]):
+            marked = one_value(con, "SELECT count(*) FROM summary_analysed WHERE step = ? AND article_id IN (SELECT unnest(?))",
+                               [step, ids])  # fmt: skip
         if marked:
             con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))", [ids])
             con.execute("DELETE FROM summary_analysed WHERE step = ? AND article_id IN (SELECT unnest(?))", [step, ids])

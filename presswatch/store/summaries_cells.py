@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import duckdb
 
-from presswatch.store.db import transaction
+from presswatch.store.db import one_value, transaction
 from presswatch.store.summaries_incremental import Plan
-from presswatch.store.summaries_incremental import one_value as _one
 
 
 def _touched_cells(con: duckdb.DuckDBPyConnection, p: Plan) -> None:
@@ -130,7 +129,7 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, aggregate: str, p: Plan, keep_n
             f"INSERT INTO {table} BY NAME SELECT * FROM cell_new n WHERE {last} <> 0"
             f" AND NOT EXISTS (SELECT 1 FROM cell_hit h WHERE {hit_new})"
         )
-    n = int(_one(con, "SELECT count(*) FROM (SELECT DISTINCT day, outlet FROM cell_delta)"))
+    n = int(one_value(con, "SELECT count(*) FROM (SELECT DISTINCT day, outlet FROM cell_delta)"))
     for temp in ("delta_members", "cell_delta", "cell_hit", "cell_set", *(() if keep_new else ("cell_new",))):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     return n
@@ -161,7 +160,7 @@ def _recompute_cells(con: duckdb.DuckDBPyConnection, table: str, select: str, p:
     with transaction(con):
         con.execute(f"DELETE FROM {table}" + ("" if p.full else f" t WHERE {_IN_CELL.format(alias='t')}"))
         con.execute(f"INSERT INTO {table} " + select.format(where=where, top=int(top)))
-    n = int(_one(con, "SELECT count(*) FROM touched_cells")) if not p.full else -1
+    n = int(one_value(con, "SELECT count(*) FROM touched_cells")) if not p.full else -1
     con.execute("DROP TABLE IF EXISTS touched_cells")
     return n
 
@@ -197,11 +196,11 @@ def _merge_top_terms(con: duckdb.DuckDBPyConnection, p: Plan, top: int) -> int:
         with transaction(con):
             con.execute(f"CREATE OR REPLACE TEMP TABLE top_new AS {_MERGED_TOP}", [int(top)])
             lost = "EXISTS (SELECT 1 FROM touched_cells c WHERE c.lost AND c.day IS NOT DISTINCT FROM m.day AND c.outlet = m.outlet)"
-            if _one(con, "SELECT count(*) FROM touched_cells WHERE lost"):
+            if one_value(con, "SELECT count(*) FROM touched_cells WHERE lost"):
                 con.execute("INSERT INTO top_new " + _TOP_TERMS.format(where=lost, top=int(top)))
             con.execute(f"DELETE FROM top_terms t WHERE {_IN_CELL.format(alias='t')}")
             con.execute("INSERT INTO top_terms BY NAME SELECT * FROM top_new")
-        return int(_one(con, "SELECT count(*) FROM touched_cells"))
+        return int(one_value(con, "SELECT count(*) FROM touched_cells"))
     finally:
         con.execute("DROP TABLE IF EXISTS top_new")
         con.execute("DROP TABLE IF EXISTS touched_cells")

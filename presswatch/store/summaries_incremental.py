@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import duckdb
 
-from presswatch.store.db import transaction
+from presswatch.store.db import one_value, transaction
 
 # Aggregate -> the analysis step whose rows it is built from (None: membership only).
 AGGREGATES: dict[str, str | None] = {
@@ -52,11 +51,6 @@ SELECT (SELECT coalesce(max(member_no), 0) FROM summary_members)
        a.language, a.script
 FROM articles a WHERE a.article_id IN (SELECT article_id FROM sync_fresh)
 """
-
-
-def one_value(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
-    """The first column of the first row."""
-    return con.execute(sql, params or []).fetchall()[0][0]
 
 
 def _fresh_articles(con: duckdb.DuckDBPyConnection) -> None:
