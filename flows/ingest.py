@@ -222,10 +222,10 @@ def ingest_flow(
     configs = select_feeds(load_feed_configs(settings.feeds_path), feeds or []) if include_feeds else []
     polls = poll_feeds(configs, settings) if configs else []
 
-    # The file stays attached for the run, and its batches' commits stay in the write-ahead log until it
-    # holds LANDING_WAL_BYTES: a checkpoint per batch rewrote the documents' last row group again and again.
-    run_hold = warehouse.hold(db, timeout_s=settings.lock_timeout_s, wal_bytes=warehouse.LANDING_WAL_BYTES)
-    with warehouse_writer(), run_hold:
+    # The batches' commits stay in the write-ahead log until it holds LANDING_WAL_BYTES: a checkpoint per
+    # batch rewrote the documents' last row group again and again.
+    deferred = warehouse.deferred_checkpoints(db, timeout_s=settings.lock_timeout_s)
+    with warehouse_writer(), deferred:
         status = "failed"
         try:
             if include_files:

@@ -66,10 +66,10 @@ def reprocess_flow(
     db = str(settings.db_path)
     run_id = _run_id()
     summary = RunSummary(flow_run_id=run_id, db_path=db)
-    run_hold = warehouse.hold(db, timeout_s=settings.lock_timeout_s, wal_bytes=warehouse.LANDING_WAL_BYTES)
+    deferred = warehouse.deferred_checkpoints(db, timeout_s=settings.lock_timeout_s)
     with warehouse_writer():
         prepare_warehouse(settings, run_id, "presswatch-reprocess", {"db_path": db, "limit": limit})
-        with run_hold:  # as ingest: one attachment, the batches' commits checkpointed by size
+        with deferred:  # as ingest: the batches' commits checkpointed by the log's size
             raws = read_quarantine(settings, limit)
             discovered(settings, run_id, len(raws))
             status = "failed"

@@ -67,6 +67,9 @@ class _Host:
 
 _HOSTS: dict[str, _Host] = {}
 _HOSTS_LOCK = threading.Lock()
+# Files whose connections leave their commits in the write-ahead log up to this many bytes
+# (presswatch.store.holds.deferred_checkpoints).
+_DEFERRED: dict[str, int] = {}
 
 # In-memory DuckDBs whose file was detached, kept for the next writer: creating one costs 18-28 ms here
 # (attaching and detaching the file 13 ms), and a summaries run opens ~20 connections, a test suite
@@ -182,6 +185,8 @@ def _acquire(
     key = str(path.resolve())
     held = 0
     with _HOSTS_LOCK:
+        if key in _DEFERRED:
+            checkpoint, wal_bytes = False, wal_bytes or _DEFERRED[key]
         host = _HOSTS.get(key)
         if host is not None and host.held and host.users == host.held and _wanted_elsewhere(path):
             held, host.users, host.held = host.held, 0, 0  # only holds use it: let the waiter in
