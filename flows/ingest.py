@@ -40,7 +40,6 @@ from presswatch.ingest.feeds import load_feed_configs, select_feeds
 from presswatch.ingest.warc import is_archive_file, iter_archive_batches
 from presswatch.records import OUTCOME_COUNTER, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
-from presswatch.store import db as warehouse
 from presswatch.store.file_index import FileState
 from presswatch.validate.frames import prepare_in_background
 
@@ -222,10 +221,7 @@ def ingest_flow(
     configs = select_feeds(load_feed_configs(settings.feeds_path), feeds or []) if include_feeds else []
     polls = poll_feeds(configs, settings) if configs else []
 
-    # The batches' commits stay in the write-ahead log until it holds LANDING_WAL_BYTES: a checkpoint per
-    # batch rewrote the documents' last row group again and again.
-    deferred = warehouse.deferred_checkpoints(db, timeout_s=settings.lock_timeout_s)
-    with warehouse_writer(), deferred:
+    with warehouse_writer():
         status = "failed"
         try:
             if include_files:

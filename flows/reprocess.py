@@ -66,31 +66,29 @@ def reprocess_flow(
     db = str(settings.db_path)
     run_id = _run_id()
     summary = RunSummary(flow_run_id=run_id, db_path=db)
-    deferred = warehouse.deferred_checkpoints(db, timeout_s=settings.lock_timeout_s)
     with warehouse_writer():
         prepare_warehouse(settings, run_id, "presswatch-reprocess", {"db_path": db, "limit": limit})
-        with deferred:  # as ingest: the batches' commits checkpointed by the log's size
-            raws = read_quarantine(settings, limit)
-            discovered(settings, run_id, len(raws))
-            status = "failed"
-            try:
-                for batch in _batches(raws, settings.batch_size):
-                    results = extract_batch(whole(batch), settings.workers, settings.max_input_bytes)
-                    results, warnings, validation_rows = validate_batch(whole(batch), whole(results), settings)
-                    outcomes = release(
-                        settings, whole(batch), whole(results), whole(warnings), whole(validation_rows), run_id
-                    )
-                    summary.outcomes.extend(outcomes)
-                for _, outcome, _ in summary.outcomes:
-                    summary.counts[OUTCOME_COUNTER[outcome]] += 1
-                summary.counts["inputs_seen"], summary.counts["inputs_discovered"] = len(summary.outcomes), len(raws)
-                summary.counts["landed"] = summary.counts["new"] + summary.counts["new_versions"]
-                status = "completed"
-            finally:
-                summary.per_outlet, summary.per_day_outlet, summary.reconciliation = finish(
-                    settings, run_id, summary.counts, status
+        raws = read_quarantine(settings, limit)
+        discovered(settings, run_id, len(raws))
+        status = "failed"
+        try:
+            for batch in _batches(raws, settings.batch_size):
+                results = extract_batch(whole(batch), settings.workers, settings.max_input_bytes)
+                results, warnings, validation_rows = validate_batch(whole(batch), whole(results), settings)
+                outcomes = release(
+                    settings, whole(batch), whole(results), whole(warnings), whole(validation_rows), run_id
                 )
-                docs_index = data_docs(run_id, settings)
+                summary.outcomes.extend(outcomes)
+            for _, outcome, _ in summary.outcomes:
+                summary.counts[OUTCOME_COUNTER[outcome]] += 1
+            summary.counts["inputs_seen"], summary.counts["inputs_discovered"] = len(summary.outcomes), len(raws)
+            summary.counts["landed"] = summary.counts["new"] + summary.counts["new_versions"]
+            status = "completed"
+        finally:
+            summary.per_outlet, summary.per_day_outlet, summary.reconciliation = finish(
+                settings, run_id, summary.counts, status
+            )
+            docs_index = data_docs(run_id, settings)
     artifacts.publish_validation(settings, run_id, docs_index)
     get_run_logger().info(
         "re-processed %d quarantined documents: %d released, %d duplicates, %d still quarantined",

@@ -3,7 +3,6 @@ waits for it."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from presswatch.store.connections import ROW_GROUP_ROWS, WIDE_ROW_GROUP_ROWS, connection
-from presswatch.store.holds import deferred_checkpoints, hold, hold_cache
+from presswatch.store.holds import hold, hold_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,50 +118,3 @@ def test_a_holds_cache_lives_until_the_outermost_hold_ends(tmp_path: Path) -> No
     assert hold_cache(db) is None
     with hold(db):
         assert hold_cache(db) == {}  # a new run starts with nothing
-
-
-def _wal_bytes(db: Path) -> int:
-    wal = db.with_name(db.name + ".wal")
-    return wal.stat().st_size if wal.exists() else 0
-
-
-def _land_blob(db: Path, kib: int) -> None:
-    """64 rows of `kib` KiB each, as a batch of pages lands: distinct bytes, one INSERT."""
-    with connection(db) as con:
-        con.executemany("INSERT INTO b VALUES (?)", [[os.urandom(kib * 1024)] for _ in range(64)])
-
-
-def test_deferred_checkpoints_leave_commits_in_the_log_and_checkpoint_at_the_end(tmp_path: Path) -> None:
-    db = tmp_path / "w.duckdb"
-    with connection(db) as con:
-        con.execute("CREATE TABLE b (raw BLOB)")
-    with deferred_checkpoints(db, wal_bytes=64 * 1024 * 1024):
-        sizes = []
-        for _ in range(4):
-            _land_blob(db, 96)  # 6 MiB a batch: past DuckDB's own 16 MB at the third
-            sizes.append(_wal_bytes(db))
-            # Between two connections the file is free: another process can read it, log included.
-            assert _python(_OPEN_PLAINLY, db).communicate()[0].strip() == "opened"
-        assert sizes[0] > 1024 * 1024 and sizes[1] > sizes[0] and sizes[2] > sizes[1] and sizes[3] > sizes[2]
-    assert _wal_bytes(db) == 0  # the block's end checkpointed
-    with connection(db) as con:
-        assert con.execute("SELECT count(*) FROM b").fetchone() == (256,)
-
-
-def test_without_deferral_each_connection_checkpoints_as_before(tmp_path: Path) -> None:
-    db = tmp_path / "w.duckdb"
-    with connection(db) as con:
-        con.execute("CREATE TABLE b (raw BLOB)")
-    _land_blob(db, 16)
-    assert _wal_bytes(db) == 0
-
-
-def test_a_log_budget_ends_with_its_block(tmp_path: Path) -> None:
-    db = tmp_path / "w.duckdb"
-    with connection(db) as con:
-        default = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
-    with deferred_checkpoints(db, wal_bytes=64 * 1024 * 1024), connection(db) as con:
-        assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == ("64.0 MiB",)
-    # The parked in-memory database is reused for the next attach: its budget is not.
-    with hold(db), connection(db) as con:
-        assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == default

@@ -56,20 +56,16 @@ class _Host:
     detached (checkpointed, its lock released) when the last writer closes, as the instance cache did."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, alias: str, config_key: tuple[tuple[str, str], ...], row_group_rows: int,
-        wal_bytes: int | None = None,
+        self, con: duckdb.DuckDBPyConnection, alias: str, config_key: tuple[tuple[str, str], ...], row_group_rows: int
     ) -> None:
         self.con, self.alias, self.users, self.config_key = con, alias, 0, config_key
-        self.row_group_rows, self.wal_bytes = row_group_rows, wal_bytes
+        self.row_group_rows = row_group_rows
         self.checkpoint = False  # whether detaching checkpoints: if any of its writers asked for it
         self.held = 0  # how many of its users are hold()s rather than connections
 
 
 _HOSTS: dict[str, _Host] = {}
 _HOSTS_LOCK = threading.Lock()
-# Files whose connections leave their commits in the write-ahead log up to this many bytes
-# (presswatch.store.holds.deferred_checkpoints).
-_DEFERRED: dict[str, int] = {}
 
 # In-memory DuckDBs whose file was detached, kept for the next writer: creating one costs 18-28 ms here
 # (attaching and detaching the file 13 ms), and a summaries run opens ~20 connections, a test suite
@@ -91,9 +87,7 @@ def _park(con: duckdb.DuckDBPyConnection, key: tuple[tuple[str, str], ...]) -> N
         con.close()
 
 
-def _attach(
-    path: Path, config: dict[str, Any], row_group_rows: int = ROW_GROUP_ROWS, wal_bytes: int | None = None
-) -> _Host:
+def _attach(path: Path, config: dict[str, Any], row_group_rows: int = ROW_GROUP_ROWS) -> _Host:
     # The row group size is an option of ATTACH only: an in-memory host attaches the file under the name a
     # plain connect would give it (its stem), so the SQL and the analysts' catalog names are unchanged.
     # ATTACH takes no bound parameters: the path (the operator's setting) is quoted as a string literal.
@@ -105,15 +99,13 @@ def _attach(
         con.execute(
             f"ATTACH {_quoted(str(path), chr(39))} AS {_quoted(alias, chr(34))} (ROW_GROUP_SIZE {int(row_group_rows)})"
         )
-        # Set at every attach: a parked host keeps the setting of its last use.
-        con.execute(f"SET checkpoint_threshold = '{int(wal_bytes)}B'" if wal_bytes else "RESET checkpoint_threshold")
     except duckdb.IOException:  # the file is locked or unreadable: the host itself is as it was
         _park(con, key)
         raise
     except BaseException:
         con.close()
         raise
-    return _Host(con, alias, key, row_group_rows, wal_bytes)
+    return _Host(con, alias, key, row_group_rows)
 
 
 def _waiting(open_: Callable[[], T], path: Path, timeout_s: float) -> T:
@@ -179,25 +171,22 @@ def _acquire(
     *,
     row_group_rows: int = ROW_GROUP_ROWS,
     hold: bool = False,
-    wal_bytes: int | None = None,
 ) -> tuple[str, duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     key = str(path.resolve())
     held = 0
     with _HOSTS_LOCK:
-        if key in _DEFERRED:
-            checkpoint, wal_bytes = False, wal_bytes or _DEFERRED[key]
         host = _HOSTS.get(key)
         if host is not None and host.held and host.users == host.held and _wanted_elsewhere(path):
             held, host.users, host.held = host.held, 0, 0  # only holds use it: let the waiter in
-            row_group_rows, wal_bytes = host.row_group_rows, host.wal_bytes  # taken back as the holds attached it
+            row_group_rows = host.row_group_rows  # taken back as the holds attached it
             _detach(key, host)
     if held:
         _hand_over(path)
     with _HOSTS_LOCK:
         host = _HOSTS.get(key)
         if host is None:
-            host = _HOSTS[key] = _waiting(lambda: _attach(path, config, row_group_rows, wal_bytes), path, timeout_s)
+            host = _HOSTS[key] = _waiting(lambda: _attach(path, config, row_group_rows), path, timeout_s)
         host.users += 1 + held
         host.held += held + int(hold)
         # Under a hold its owner checkpoints when it chooses (a summaries run: once, at its end).

@@ -23,8 +23,6 @@ from presswatch.store.connections import WIDE_ROW_GROUP_ROWS as WIDE_ROW_GROUP_R
 from presswatch.store.connections import WarehouseLocked as WarehouseLocked
 from presswatch.store.connections import connect as connect
 from presswatch.store.connections import connection as connection
-from presswatch.store.holds import LANDING_WAL_BYTES as LANDING_WAL_BYTES
-from presswatch.store.holds import deferred_checkpoints as deferred_checkpoints
 from presswatch.store.holds import hold as hold
 from presswatch.store.holds import hold_cache as hold_cache
 from presswatch.store.landing import Known, LandingPlan, article_id_for, plan_landing, story_key_for
