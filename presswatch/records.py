@@ -27,8 +27,9 @@ class RawDocument:
     http_charset: str | None = None  # charset from a Content-Type header, when fetched
     # Feed entry fields (title, published, author, summary, content, feed outlet...) that may fill gaps.
     hints: dict[str, Any] = field(default_factory=dict)
-    # Set only when `data` is a head sample of an input over the size cap (ingest/sources.py):
-    # the real size, and the sha256 of all its bytes (which identifies the document).
+    # full_size: set only when `data` is a head sample of an input over the size cap (ingest/sources.py).
+    # full_sha256: the sha256 of all the input's bytes (which identifies the document), when the reader
+    # hashed them as it read them; always for a head sample.
     full_size: int | None = None
     full_sha256: str | None = None
 

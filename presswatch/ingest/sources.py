@@ -174,10 +174,9 @@ def read_file(path: Path, max_bytes: int | None = None, root: Path | None = None
                     del kept[HEAD_SAMPLE_BYTES:]
             elif len(kept) < HEAD_SAMPLE_BYTES:
                 kept += chunk[: HEAD_SAMPLE_BYTES - len(kept)]
+    # Hashed once, as it was read: the document's sha256 is not computed again from `data`.
     if whole:
-        doc = RawDocument(source=str(path), data=bytes(kept), kind="file")
-        doc.__dict__["sha256"] = digest.hexdigest()  # the cached property, filled: hashed once, as it was read
-        return doc
+        return RawDocument(source=str(path), data=bytes(kept), kind="file", full_sha256=digest.hexdigest())
     return RawDocument(
         source=str(path), data=bytes(kept), kind="file", full_size=total, full_sha256=digest.hexdigest()
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,13 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
         con.unregister("insert_rows")
 
 
+def _migration_files(sql_dir: Path) -> Iterator[tuple[int, Path, str, str]]:
+    """(version, path, SQL, its sha256) of each numbered migration, in order."""
+    for path in sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
+        sql = path.read_text(encoding="utf-8")
+        yield int(path.name[:3]), path, sql, hashlib.sha256(sql.encode("utf-8")).hexdigest()
+
+
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
     """Apply numbered migrations not yet recorded, each in its own transaction. Returns those applied."""
     con.execute(
@@ -53,10 +60,7 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
         row[0]: row[1] for row in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()
     }
     done: list[str] = []
-    for path in sorted((sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
-        version = int(path.name[:3])
-        sql = path.read_text(encoding="utf-8")
-        checksum = hashlib.sha256(sql.encode("utf-8")).hexdigest()
+    for version, path, sql, checksum in _migration_files(sql_dir):
         if version in applied:
             if applied[version] != checksum:
                 # An applied migration must never change: a new numbered file is the way forward.
@@ -102,15 +106,12 @@ def prepare(
     start. Returns the migrations applied."""
     # Attached with landing's row groups unless a migration is due: a checkpoint under wide row groups
     # merges every table's small row groups, so the first one after a run that landed 20,000 HTML pages
-    # rewrote their raw bytes (40.9 s of an unchanged re-run; 0.4 s without).
+    # rewrote their raw bytes (40.9 s of an unchanged re-run; 0.4 s without). A migration may rewrite the
+    # summaries' tables (020), which keep wide row groups.
     with connection(db_path, timeout_s=timeout_s) as con:
-        if not migrations_due(con):
-            refresh_views(con)
-            if run is not None:
-                start_run(con, *run)
-            return []
-    # Wide row groups for the migrations: one may rewrite the summaries' tables (020).
-    with connection(db_path, timeout_s=timeout_s, row_group_rows=WIDE_ROW_GROUP_ROWS) as con:
+        due = migrations_due(con)
+    rows = WIDE_ROW_GROUP_ROWS if due else ROW_GROUP_ROWS
+    with connection(db_path, timeout_s=timeout_s, row_group_rows=rows) as con:
         applied = migrate(con)
         refresh_views(con)
         if run is not None:
@@ -125,11 +126,7 @@ def migrations_due(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> b
         applied = dict(con.execute("SELECT version, checksum FROM schema_migrations").fetchall())
     except duckdb.CatalogException:
         return True
-    for path in (sql_dir / "migrations").glob("[0-9][0-9][0-9]_*.sql"):
-        checksum = hashlib.sha256(path.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
-        if applied.get(int(path.name[:3])) != checksum:
-            return True
-    return False
+    return any(applied.get(version) != checksum for version, _, _, checksum in _migration_files(sql_dir))
 
 
 def known_for(con: duckdb.DuckDBPyConnection, shas: Sequence[str]) -> Known:

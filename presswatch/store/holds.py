@@ -2,8 +2,9 @@
 
 A summaries run opens ~25 short connections. Each attach replayed the write-ahead log the run's earlier
 connections left (they do not checkpoint, ~1.3 s each at 1M articles): 23 attaches took 19.8 s of a 43 s run
-at 1M. A hold keeps the file attached between them. Another process that waits for the file gets it at the holder's next
-connection() (presswatch.store.connections: _wanted_elsewhere), which then waits for it as any writer does.
+at 1M. A hold keeps the file attached between them. Another process that waits for the file gets it at the
+holder's next connection() (presswatch.store.connections: _wanted_elsewhere), which then waits for it as any
+writer does.
 """
 
 from __future__ import annotations
