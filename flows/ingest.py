@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -35,6 +33,7 @@ from flows.tasks import (
     whole,
 )
 from presswatch import progress, workpool
+from presswatch.batches import even_batches
 from presswatch.extract.pool import MIN_DOCS_PER_WORKER, PendingExtraction, start_workers, submit_many
 from presswatch.ingest.feeds import load_feed_configs, select_feeds
 from presswatch.ingest.warc import is_archive_file, iter_archive_batches
@@ -46,11 +45,6 @@ from presswatch.validate.frames import prepare_in_background
 # Per outcome, at most this many (source, outcome, detail) are kept in RunSummary.outcomes for the CLI and
 # the artifacts; every input's outcome is in the run_inputs table, so memory stays flat at any run size.
 OUTCOMES_KEPT = 1000
-
-
-def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), max(1, size)):
-        yield items[start : start + size]
 
 
 def _run_id() -> str:
@@ -162,7 +156,7 @@ def ingest_files(settings: Settings, run_id: str, summary: RunSummary) -> None:
     if to_read:
         prepare_in_background(settings.expectations_dir)  # GX's import overlaps with it too
     in_flight: InFlight | None = None
-    for batch in _batches(to_read, settings.batch_size):
+    for batch in even_batches(to_read, settings.batch_size):
         raws, unreadable = read_batch(whole(batch), settings.max_input_bytes, seeds)
         progress.advance("read", len(batch))
         started = start_documents(settings, raws, unreadable, {p: states[p] for p in batch if p in states})
@@ -239,7 +233,7 @@ def ingest_flow(
                 summary.counts["inputs_discovered"] += found
                 progress.add_total(found)
                 progress.advance("read", found)
-                for batch in _batches(docs, size):
+                for batch in even_batches(docs, size):
                     _tally(summary, process_documents(settings, batch, run_id))
                 if refused:
                     _tally(summary, process_documents(settings, [], run_id, refused))

@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import artifacts
-from flows.ingest import _batches, _run_id
+from flows.ingest import _run_id
 from flows.locking import warehouse_writer
 from flows.tasks import (
     data_docs,
@@ -24,6 +24,7 @@ from flows.tasks import (
     validate_batch,
     whole,
 )
+from presswatch.batches import even_batches
 from presswatch.records import OUTCOME_COUNTER, Article, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
 from presswatch.store import db as warehouse
@@ -72,7 +73,7 @@ def reprocess_flow(
         discovered(settings, run_id, len(raws))
         status = "failed"
         try:
-            for batch in _batches(raws, settings.batch_size):
+            for batch in even_batches(raws, settings.batch_size):
                 results = extract_batch(whole(batch), settings.workers, settings.max_input_bytes)
                 results, warnings, validation_rows = validate_batch(whole(batch), whole(results), settings)
                 outcomes = release(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from loopback import ALLOW_LOOPBACK, LoopbackServer, Reply
+from warehousekit import all_warehouse_text
 
 from presswatch.ingest.bounded import BoundedDecoder, OverCap, UnsupportedEncoding
 from presswatch.ingest.fetch import (
@@ -317,15 +318,6 @@ def internal_links(site: LoopbackServer, internal: LoopbackServer) -> list[str]:
     redirect = site.route("/go", Reply(302, headers={"Location": f"http://127.0.0.3:{port}/secret"}))
     spelled = [f"http://{host}:{port}/secret" for host in SPELLINGS.values()]
     return [*spelled, f"http://[::1]:{port}/secret", "http://169.254.169.254/latest/meta-data/", redirect]
-
-
-def all_warehouse_text(db: str) -> str:
-    """Every value of every table and view, as text, to look for anything of the internal server."""
-    import duckdb
-
-    with duckdb.connect(db, read_only=True) as con:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
-        return "\n".join(repr(con.execute(f'SELECT * FROM "{t}"').fetchall()) for t in tables)
 
 
 @pytest.mark.usefixtures("prefect_api")

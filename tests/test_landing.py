@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from presswatch.records import Article, RawDocument, Rejection
 from presswatch.store.landing import OUTCOMES, Known, article_id_for, plan_landing
+from presswatch.store.rawcodec import unpack
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -35,7 +36,8 @@ def test_new_document_lands_as_version_one():
     plan = _plan([raw], {raw.sha256: _article(raw, "正文一")})
     assert [o.outcome for o in plan.outcomes] == ["new"]
     assert plan.articles[0]["version"] == 1 and plan.articles[0]["supersedes"] is None
-    assert len(plan.documents) == 1 and plan.documents[0]["raw"] == b"one"
+    doc = plan.documents[0]
+    assert len(plan.documents) == 1 and unpack(doc["raw"], doc["raw_codec"]) == b"one"
 
 
 def test_same_bytes_under_same_name_is_unchanged_and_writes_nothing():

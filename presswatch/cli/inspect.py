@@ -1,4 +1,4 @@
-"""Commands that read: extraction of files without a warehouse, SQL, the HTML report (feeds: feeds.py)."""
+"""Commands that read: extraction of files without a warehouse, SQL, raw inputs, the HTML report (feeds: feeds.py)."""
 
 from __future__ import annotations
 
@@ -105,6 +105,35 @@ def sql(
             )
     else:
         console.print(table(f"{len(rows)} row(s)", columns, rows))
+
+
+@app.command()
+def raw(
+    key: Annotated[str, typer.Argument(help="a document's source (path or URL) or sha256 (8+ hex digits)")],
+    db: DbOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="file to write (default: standard output)")
+    ] = None,
+) -> None:
+    """The raw bytes of a landed input, exactly as received (stored compressed: `documents.raw_codec`)."""
+    from presswatch.store.db import stored_raw
+
+    settings = load_settings(db_path=db)
+    if not Path(settings.db_path).exists():
+        err.print(f"no warehouse at {settings.db_path}: run `presswatch run` first")
+        raise typer.Exit(2)
+    found = stored_raw(settings.db_path, key, settings.lock_timeout_s)
+    if len(found) != 1:
+        sources = ", ".join(s for s, _ in found[:5])
+        err.print(f"{len(found)} documents match {key!r}" + (f": {sources}" if sources else ""))
+        raise typer.Exit(1)
+    data = found[0][1]
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        out.write_bytes(data)
+        err.print(f"{len(data):,} bytes of {found[0][0]} written to {out}")
 
 
 @app.command()

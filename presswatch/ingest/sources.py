@@ -139,6 +139,19 @@ def scan(root: Path) -> Discovery:
     return found
 
 
+def changed_since(root: Path, instant: float) -> bool:
+    """Whether an input file under root was modified after `instant` (seconds since the epoch), or cannot
+    be stat-ed. A guess for warming up, not the run's decision: a file copied with its old mtime kept is
+    not seen here, and the flow compares every file with the warehouse's file index anyway."""
+    for path in scan(root).paths:
+        try:
+            if os.stat(path).st_mtime > instant:
+                return True
+        except OSError:
+            return True
+    return False
+
+
 def discover_files(root: Path) -> list[Path]:
     """Every input file under root, in a stable order (see `scan` for what is skipped and why)."""
     return scan(root).files

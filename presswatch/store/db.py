@@ -26,6 +26,7 @@ from presswatch.store.connections import connection as connection
 from presswatch.store.holds import hold as hold
 from presswatch.store.holds import hold_cache as hold_cache
 from presswatch.store.landing import Known, LandingPlan, article_id_for, plan_landing, story_key_for
+from presswatch.store.rawcodec import unpack
 from presswatch.store.transactions import transaction as transaction
 
 
@@ -336,16 +337,34 @@ def record_validation(
     insert_frame(con, "validation_results", frame)
 
 
+def stored_raw(
+    db_path: Path | str, key: str, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+) -> list[tuple[str, bytes]]:
+    """(source, bytes as received) of the documents whose sha256 or source is `key`, or whose sha256
+    starts with it (at least 8 hex digits); a head sample only for an input over the size cap."""
+    prefix = key.lower() + "%" if len(key) >= 8 and all(c in "0123456789abcdefABCDEF" for c in key) else None
+    with connection(db_path, read_only=True, timeout_s=timeout_s) as con:
+        rows = con.execute(
+            "SELECT source, raw, raw_codec FROM documents WHERE raw IS NOT NULL"
+            " AND (source = ? OR doc_sha256 LIKE ?) ORDER BY first_seen, source",
+            [key, prefix or key],
+        ).fetchall()
+    return [(source, unpack(raw, codec) or b"") for source, raw, codec in rows]
+
+
 def open_quarantine_documents(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[RawDocument]:
     """Quarantined inputs whose raw bytes are kept, for re-processing after a rule or extractor fix."""
     rows = con.execute(
-        "SELECT DISTINCT q.doc_sha256, d.source, d.raw, d.kind, d.url FROM quarantine q"
+        "SELECT DISTINCT q.doc_sha256, d.source, d.raw, d.raw_codec, d.kind, d.url FROM quarantine q"
         " JOIN documents d USING (doc_sha256) WHERE q.released_at IS NULL AND d.raw IS NOT NULL"
         " AND NOT coalesce(d.raw_truncated, false)"  # a head sample cannot be re-extracted
         " ORDER BY d.source LIMIT ?",
         [limit if limit is not None else 2**62],
     ).fetchall()
-    return [RawDocument(source=src, data=bytes(raw), kind=kind, url=url) for _, src, raw, kind, url in rows]
+    return [
+        RawDocument(source=src, data=unpack(raw, codec) or b"", kind=kind, url=url)
+        for _, src, raw, codec, kind, url in rows
+    ]
 
 
 def release_batch(

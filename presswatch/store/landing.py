@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from presswatch.records import Article, RawDocument, Rejection
+from presswatch.store.rawcodec import pack
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -116,6 +117,8 @@ def plan_landing(
 
         result = results[sha]
         fmt, enc = formats.get(sha, (None, None))
+        # Over the size cap raw.data is only a head sample (ingest/sources.py), marked truncated.
+        stored, codec = pack(raw.data)
         doc_row = {
             "doc_sha256": sha,
             "source": raw.source,
@@ -123,7 +126,8 @@ def plan_landing(
             "format": fmt,
             "encoding": enc,
             "byte_size": raw.byte_size,
-            "raw": raw.data,  # over the size cap: only a head sample (ingest/sources.py), marked truncated
+            "raw": stored,
+            "raw_codec": codec,
             "raw_truncated": raw.truncated,
             "url": raw.url,
             "first_seen": now,
