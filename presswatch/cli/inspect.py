@@ -116,7 +116,7 @@ def raw(
     ] = None,
 ) -> None:
     """The raw bytes of a landed input, exactly as received (stored compressed: `documents.raw_codec`)."""
-    from presswatch.store.db import stored_raw
+    from presswatch.store.rawcodec import stored_raw
 
     settings = load_settings(db_path=db)
     if not Path(settings.db_path).exists():

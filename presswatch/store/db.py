@@ -337,21 +337,6 @@ def record_validation(
     insert_frame(con, "validation_results", frame)
 
 
-def stored_raw(
-    db_path: Path | str, key: str, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
-) -> list[tuple[str, bytes]]:
-    """(source, bytes as received) of the documents whose sha256 or source is `key`, or whose sha256
-    starts with it (at least 8 hex digits); a head sample only for an input over the size cap."""
-    prefix = key.lower() + "%" if len(key) >= 8 and all(c in "0123456789abcdefABCDEF" for c in key) else None
-    with connection(db_path, read_only=True, timeout_s=timeout_s) as con:
-        rows = con.execute(
-            "SELECT source, raw, raw_codec FROM documents WHERE raw IS NOT NULL"
-            " AND (source = ? OR doc_sha256 LIKE ?) ORDER BY first_seen, source",
-            [key, prefix or key],
-        ).fetchall()
-    return [(source, unpack(raw, codec) or b"") for source, raw, codec in rows]
-
-
 def open_quarantine_documents(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> list[RawDocument]:
     """Quarantined inputs whose raw bytes are kept, for re-processing after a rule or extractor fix."""
     rows = con.execute(

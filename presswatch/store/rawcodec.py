@@ -13,8 +13,12 @@ through `unpack` (or `presswatch raw` on the command line), never `documents.raw
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import zstandard
+
+from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S
+from presswatch.store.connections import connection
 
 CODEC = "zstd"
 LEVEL = 3  # zstd's default: level 1 compressed the pages 25 % faster but the file grew another 6 %
@@ -42,3 +46,18 @@ def unpack(stored: bytes | None, codec: str | None) -> bytes | None:
         decompressor = _local.decompressor = zstandard.ZstdDecompressor()
     # compress() writes the content size into the frame header, so the output size is known and bounded.
     return bytes(decompressor.decompress(stored))
+
+
+def stored_raw(
+    db_path: Path | str, key: str, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
+) -> list[tuple[str, bytes]]:
+    """(source, bytes as received) of the documents whose sha256 or source is `key`, or whose sha256
+    starts with it (at least 8 hex digits); a head sample only for an input over the size cap."""
+    prefix = key.lower() + "%" if len(key) >= 8 and all(c in "0123456789abcdefABCDEF" for c in key) else None
+    with connection(db_path, read_only=True, timeout_s=timeout_s) as con:
+        rows = con.execute(
+            "SELECT source, raw, raw_codec FROM documents WHERE raw IS NOT NULL"
+            " AND (source = ? OR doc_sha256 LIKE ?) ORDER BY first_seen, source",
+            [key, prefix or key],
+        ).fetchall()
+    return [(source, unpack(raw, codec) or b"") for source, raw, codec in rows]
