@@ -27,6 +27,8 @@ from typing import Any
 import duckdb
 import psutil
 
+from presswatch.store.rawcodec import unpack
+
 ROOT = Path(__file__).resolve().parent.parent
 BIG_NAME = "huge-dump.html"
 
@@ -80,10 +82,12 @@ def run_once(seeds: Path, db: Path, env: dict[str, str]) -> dict[str, Any]:
 
 def big_file_facts(db: Path) -> dict[str, Any]:
     with duckdb.connect(str(db), read_only=True) as con:
-        doc = con.execute(
-            "SELECT byte_size, octet_length(raw), raw_truncated FROM documents WHERE source LIKE ?",
+        row = con.execute(
+            "SELECT byte_size, raw, raw_codec, raw_truncated FROM documents WHERE source LIKE ?",
             [f"%{BIG_NAME}"],
         ).fetchone()
+        # The bytes as received (stored compressed): what the size cap bounds.
+        doc = None if row is None else (row[0], len(unpack(row[1], row[2]) or b""), row[3])
         outcomes = con.execute(
             "SELECT i.outcome, i.detail, r.status FROM run_inputs i JOIN runs r USING (flow_run_id)"
             " WHERE i.source LIKE ? ORDER BY r.started_at",
