@@ -150,6 +150,10 @@ def test_landed_bodies_are_zstd_and_keys_still_refuse_a_second_copy(tmp_path: Pa
         "ﬁnance ① ㈱ x²",  # ligature, circled digit, parenthesised ideograph, superscript
         "Cafe\u0301 and Café",  # a combining accent composes
         "",
+        # Long enough for the array paths (presswatch.codepoints): full-width forms, snake_case, digits of
+        # other scripts, an emoji, a combining accent, ß (case-folds to two letters)
+        "深度求索（DeepSeek）周一发布ＡＢＣ模型，参数量６７１０亿_训练成本５５７万美元。 snake_case ٣٤ 😀 Cafe\u0301 Straße ①" * 3,
+        "正文" * 40 + "\U00030000 a character beyond the tables' range",
     ],
 )
 def test_article_id_equals_the_full_normalisation_whether_or_not_text_is_already_nfkc(text: str) -> None:
