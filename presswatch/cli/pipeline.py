@@ -70,7 +70,7 @@ def load_flow_served(name: str) -> tuple[Any, Any]:
 
 def _inputs_likely_changed(settings: Settings) -> bool:
     """Whether this run will probably extract files: then the extraction workers and GX are started before
-    the flow, while the embedded server boots and a core idles (flow body ~8 s in, workers ~1.5 CPU s each).
+    the flow, while the embedded server boots (the flow body begins ~8-10 s in; a worker's imports ~0.7 CPU s).
     An unchanged re-run (no input newer than the warehouse file) starts neither; the flow starts what it
     needs either way, so a wrong guess costs time, never a result."""
     if settings.dask_address or settings.workers <= 1:
@@ -127,7 +127,7 @@ def run(
     if likely_work:
         from presswatch.validate.frames import prepare_in_background
 
-        prepare_in_background(settings.expectations_dir)  # GX's import (~7 CPU s) while the server boots
+        prepare_in_background(settings.expectations_dir)  # GX's import (~3.6 CPU s) while the server boots
     with served, showing_progress(console, verbose, settings.progress_interval_s):
         summary = ingest_flow(
             seeds_dir=str(seeds) if seeds else None,

@@ -18,7 +18,6 @@ from pathlib import Path
 import zstandard
 
 from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S
-from presswatch.store.connections import connection
 
 CODEC = "zstd"
 LEVEL = 3  # zstd's default: level 1 compressed the pages 25 % faster but the file grew another 6 %
@@ -53,6 +52,8 @@ def stored_raw(
 ) -> list[tuple[str, bytes]]:
     """(source, bytes as received) of the documents whose sha256 or source is `key`, or whose sha256
     starts with it (at least 8 hex digits); a head sample only for an input over the size cap."""
+    from presswatch.store.connections import connection  # here: landing imports pack, and stays DuckDB-free
+
     prefix = key.lower() + "%" if len(key) >= 8 and all(c in "0123456789abcdefABCDEF" for c in key) else None
     with connection(db_path, read_only=True, timeout_s=timeout_s) as con:
         rows = con.execute(
