@@ -8,6 +8,7 @@ light. presswatch.text is the module every stage calls (its `nfkc` is this one's
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
@@ -119,13 +120,17 @@ def alnum_table() -> Any:
     return np.fromiter((chr(cp).isalnum() for cp in range(ALNUM_LIMIT)), dtype=bool, count=ALNUM_LIMIT)
 
 
-def alnum_only(text: str, fallback: Any) -> str:
-    """The characters of `text` for which str.isalnum() holds, in order: what removing the regex
-    `[\\W_]+` leaves (Python's \\w is isalnum() or "_"). `fallback` (that compiled regex) handles short
-    texts and texts with code points beyond the table, where numpy's set-up or the table do not pay."""
+# Python's \w is str.isalnum() or "_": removing these leaves exactly the characters isalnum() accepts.
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def alnum_only(text: str) -> str:
+    """The letters and digits of `text` (str.isalnum()), in order: punctuation, spaces and symbols removed.
+    Short texts and texts with code points beyond the table take the regex, where numpy's set-up or the
+    table do not pay."""
     if len(text) < SHORT:
-        return str(fallback.sub("", text))
+        return _NOT_ALNUM.sub("", text)
     codes = code_points(text)
     if int(codes.max()) >= ALNUM_LIMIT:
-        return str(fallback.sub("", text))
+        return _NOT_ALNUM.sub("", text)
     return from_code_points(codes[alnum_table()[codes]])

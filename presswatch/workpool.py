@@ -63,8 +63,9 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
 
 def warm(workers: int, fn: Callable[[], Any]) -> None:
     """Start the local workers now and have each run `fn` (imports, tables), without waiting for them:
-    the start-up overlaps with whatever the caller does next (discovery, reading the first batch)."""
-    if _cluster or workers <= 1:
+    the start-up overlaps with whatever the caller does next (discovery, reading the first batch). A pool
+    of that size already running was warmed when it started (the CLI starts it before the flow)."""
+    if _cluster or workers <= 1 or is_ready(workers):
         return
     pool = local_pool(workers)
     for _ in range(workers):

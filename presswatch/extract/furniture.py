@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from presswatch.codepoints import alnum_only
 from presswatch.extract.endings import article_end, is_title_like
 from presswatch.extract.metadata import date_span, looks_like_outlet, looks_like_person, split_names
 
@@ -161,7 +162,6 @@ _HAN_TOKEN = re.compile(r"[\u3400-\u9fff]+")
 _NAV_SEP = re.compile(r"\s*(?:>|›|»|\||丨|｜)\s*")
 
 
-_NOT_WORD = re.compile(r"[\W_]+")
 _HEADING_EXTRA = 4  # characters a heading may carry after its words ('相关新闻：更多')
 _HEADING_MAX = max(map(len, _HEADINGS)) + _HEADING_EXTRA
 _DIGIT = re.compile(r"\d")
@@ -169,7 +169,7 @@ PROMO_MAX = 120  # longer paragraphs are never promotion lines
 
 
 def is_section_heading(line: str) -> bool:
-    norm = _NOT_WORD.sub("", line)
+    norm = alnum_only(line)
     if len(norm) > _HEADING_MAX or not norm.startswith(_HEADINGS):
         return False
     return any(norm.startswith(h) and len(norm) <= len(h) + _HEADING_EXTRA for h in _HEADINGS)

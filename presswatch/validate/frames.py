@@ -294,10 +294,16 @@ def validate_documents(
     return run_suite(DOCUMENTS_SUITE, documents_frame(frame, max_input_bytes), directory=expectations_dir)
 
 
+_preparing: dict[Path, threading.Thread] = {}
+
+
 def prepare_in_background(expectations_dir: Path = EXPECTATIONS_DIR) -> threading.Thread:
     """Import GX and load both suites in a thread (seconds of CPU, once per process), so that cost falls
     while the first batch is read and extracted instead of after it. A failure here is left for the first
-    validation to raise, with its own traceback."""
+    validation to raise, with its own traceback. Once per folder: the CLI starts it before the flow does."""
+    started = _preparing.get(expectations_dir)
+    if started is not None:
+        return started
 
     def load() -> None:
         try:
@@ -306,6 +312,6 @@ def prepare_in_background(expectations_dir: Path = EXPECTATIONS_DIR) -> threadin
         except Exception:
             return
 
-    thread = threading.Thread(target=load, name="gx-suites", daemon=True)
+    thread = _preparing[expectations_dir] = threading.Thread(target=load, name="gx-suites", daemon=True)
     thread.start()
     return thread

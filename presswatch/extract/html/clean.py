@@ -9,13 +9,14 @@ portal's furniture looks like (link-dense, named for its role, a copyright line)
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
 from lxml.html import HtmlElement
 
+from presswatch.codepoints import alnum_only
 from presswatch.extract.furniture import MAX_ATTRIBUTION_LINE, opens_like_attribution
+from presswatch.text import nfkc
 
 # Roles named in class/id attributes, matched inside camelCase and dashed names ("relatedNews",
 # "article-share"): only words that never name the article container itself.
@@ -242,7 +243,6 @@ _NOTICE = re.compile(
     r"|.{0,40}未经.{0,8}(?:授权|许可|同意).{0,6}(?:不得|禁止|请勿|严禁).{0,4}转载.{0,20}$"
     r"|.{0,40}未經.{0,8}(?:授權|許可|同意).{0,6}(?:不得|禁止|請勿|嚴禁).{0,4}轉載.{0,20}$"
 )
-_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def text_size(text: str | None) -> int:
@@ -254,7 +254,7 @@ def text_size(text: str | None) -> int:
 
 def normal_form(text: str) -> str:
     """NFKC letters and digits only: to compare texts that differ in spacing and punctuation."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text))
+    return alnum_only(nfkc(text))
 
 
 def split_table_rows(text: str) -> str:
