@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from warm import warm_pool
 
+from presswatch.settings import load_settings
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
 from presswatch.store import summaries_analyses as analysis_store
@@ -62,6 +63,7 @@ from presswatch.summaries.searches import load_searches
 from presswatch.summaries.stories import minhash_signature
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: `bench` as a package
+from bench.rss import PeakRss
 from bench.summaries_build import NOW, build, corpus, land_new, pid_sql
 from bench.summaries_table import AGGREGATES, seed_terms, table
 
@@ -252,7 +254,7 @@ def reads(db: Path, out: Path, scan_s: float) -> dict[str, float]:
 
 def daily_run(
     db: Path, new: int, workers: int, base: dict[str, float], skip_rebuild: bool = False
-) -> tuple[dict, dict, int]:
+) -> tuple[dict, dict, int, dict]:
     """--new articles land, then one incremental run (analysed in this process: below POOL_MIN_ARTICLES),
     then for comparison one full rebuild of every aggregate on the same warehouse."""
     caught = run(db, workers)  # anything pending from an earlier phase or run (untimed)
@@ -260,23 +262,27 @@ def daily_run(
     landed = land_new(db, new)
     print(f"  {landed} new articles landed, after a catch-up run ({sum(caught.values()):.1f} s, untimed)")
     cpu, children = time.process_time(), _children_cpu()
-    times = run(db, workers)
+    with PeakRss() as memory:
+        times = run(db, workers)
     times["cpu"] = time.process_time() - cpu  # this process (the run's analyses run in it, below 5,000 new)
     summaries.shutdown_pool()  # prefetch's worker (figures, terms): its CPU is counted once it has exited
     times["worker cpu"] = _children_cpu() - children
     times["total"] = times["summaries"]
+    rss = {"start_mib": memory.start_mib, "peak_mib": memory.own_mib, "tree_peak_mib": memory.tree_mib}
+    print(f"  daily run memory: this process {memory.start_mib:.0f} MiB at its start, {memory.own_mib:.0f} MiB at"
+          f" its peak; with its prefetch worker {memory.tree_mib:.0f} MiB", flush=True)  # fmt: skip
     ratios = {k: v / base["scan_s"] for k, v in times.items()}
     print("  daily run: " + ", ".join(f"{k} {v:.2f}" for k, v in times.items()), flush=True)
     print(f"  daily run total: {times['total']:.2f} s = {ratios['total']:.1f}× full scan", flush=True)
     if skip_rebuild:  # a full stories rebuild holds every candidate pair: ~13 GB at 100k synthetic articles
-        return times, ratios, landed
+        return times, ratios, landed, rss
     started = time.perf_counter()
     rebuilt = run(db, workers, rebuild=True)
     times["rebuild total"] = time.perf_counter() - started
     ratios["rebuild total"] = times["rebuild total"] / base["scan_s"]
     print(f"  same articles, every aggregate rebuilt: {times['rebuild total']:.2f} s"
           f" ({', '.join(f'{k} {rebuilt[k]:.2f}' for k in AGGREGATES)})", flush=True)  # fmt: skip
-    return times, ratios, landed
+    return times, ratios, landed, rss
 
 
 def cold_run(db: Path, n: int, reuse: bool, args: Any, paragraphs: list[str], seeds: int) -> dict[str, Any]:
@@ -342,7 +348,7 @@ def bench_size(
         ratios["aggregates"] = {k: v / base["scan_s"] for k, v in result["aggregates"].items()}
     summaries.shutdown_pool()
     if "daily" in phases:
-        result["daily"], ratios["daily"], result["landed"] = daily_run(
+        result["daily"], ratios["daily"], result["landed"], result["daily_rss"] = daily_run(
             db, args.new, args.workers, base, args.skip_rebuild
         )
         result["reads"] = reads(db, args.workdir / f"report-{n}.html", base["scan_s"])
@@ -385,6 +391,9 @@ def main() -> None:
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     DESK["on"] = args.desk
+    settings = load_settings()
+    warehouse.configure(settings)  # as the flows do: PRESSWATCH_DUCKDB_MEMORY
+    print(f"DuckDB memory limit {settings.duckdb_memory} (PRESSWATCH_DUCKDB_MEMORY)", flush=True)
     seed_terms()
     path = args.workdir / "results.json"
     stored = {r["n"]: r for r in json.loads(path.read_text())} if path.exists() else {}

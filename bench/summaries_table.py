@@ -60,6 +60,8 @@ def table(results: list[dict[str, Any]]) -> str:
     row("  each (s)", lambda r: ", ".join(f"{a} {_num(_agg(r, a))}" for a in kept))
     row("  CPU s of the run (its process, DuckDB threads included; + its prefetch worker)",
         lambda r: f"{_num(r['daily']['cpu'])} s + {_num(r['daily'].get('worker cpu', 0))} s")
+    row("  peak RSS of the run: its process (at its start); + its prefetch worker", lambda r: "{:,.0f} MiB ({:,.0f}); {:,.0f} MiB".format(
+        r["daily_rss"]["peak_mib"], r["daily_rss"]["start_mib"], r["daily_rss"]["tree_peak_mib"]))  # fmt: skip
     row("desk steps of the flow (presswatch/desk, not in the run above)", lambda r: "{} s".format(
         _num(r["daily"]["desk: prepare"] + r["daily"]["desk: finish"])))  # fmt: skip
     row("same run, every aggregate rebuilt (baseline)", lambda r: f"{_num(r['daily']['rebuild total'])} s")

@@ -33,12 +33,13 @@ from flows.tasks import (
     whole,
 )
 from presswatch import progress, workpool
-from presswatch.batches import even_batches
+from presswatch.batches import even_batches, tapered_batches
 from presswatch.extract.pool import MIN_DOCS_PER_WORKER, PendingExtraction, start_workers, submit_many
 from presswatch.ingest.feeds import load_feed_configs, select_feeds
 from presswatch.ingest.warc import is_archive_file, iter_archive_batches
 from presswatch.records import OUTCOME_COUNTER, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
+from presswatch.store import db as warehouse
 from presswatch.store.file_index import FileState
 from presswatch.validate.frames import prepare_in_background
 
@@ -156,7 +157,7 @@ def ingest_files(settings: Settings, run_id: str, summary: RunSummary) -> None:
     if to_read:
         prepare_in_background(settings.expectations_dir)  # GX's import overlaps with it too
     in_flight: InFlight | None = None
-    for batch in even_batches(to_read, settings.batch_size):
+    for batch in tapered_batches(to_read, settings.batch_size):
         raws, unreadable = read_batch(whole(batch), settings.max_input_bytes, seeds)
         progress.advance("read", len(batch))
         started = start_documents(settings, raws, unreadable, {p: states[p] for p in batch if p in states})
@@ -195,6 +196,7 @@ def ingest_flow(
     """Ingest the files under seeds_dir, the web archives in `warcs` and the enabled feeds (plus `feeds`
     given here) into the warehouse."""
     settings = load_settings(seeds_dir=seeds_dir, db_path=db_path, batch_size=batch_size, workers=workers)
+    warehouse.configure(settings)  # DuckDB's memory limit
     seeds, db, size = str(settings.seeds_dir), str(settings.db_path), settings.batch_size
     workpool.use_cluster(settings.dask_address)  # extraction on a Dask cluster when one is configured
     logger = get_run_logger()

@@ -64,6 +64,7 @@ def reprocess_flow(
     db_path: str | None = None, limit: int | None = None, workers: int | None = None
 ) -> RunSummary:
     settings = load_settings(db_path=db_path, workers=workers)
+    warehouse.configure(settings)  # DuckDB's memory limit
     db = str(settings.db_path)
     run_id = _run_id()
     summary = RunSummary(flow_run_id=run_id, db_path=db)

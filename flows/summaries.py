@@ -291,6 +291,7 @@ def summaries_flow(
     settings = load_settings(
         db_path=db_path, watchlist_path=watchlist_path, searches_path=searches_path, workers=workers
     )
+    warehouse.configure(settings)  # DuckDB's memory limit
     db = str(settings.db_path)
     config = summaries.AnalysisConfig.from_settings(settings)
     n_workers = settings.workers

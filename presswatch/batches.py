@@ -24,3 +24,25 @@ def even_batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
         end = start + len(items) // n_batches + (1 if i < len(items) % n_batches else 0)
         yield list(items[start:end])
         start = end
+
+
+LAST_SHARE = 1 / 3  # the size of a pipelined run's last batch, relative to the others
+
+
+def tapered_batches(items: Sequence[T], size: int, last_share: float = LAST_SHARE) -> Iterator[list[T]]:
+    """Even batches (see above), except that the last one is about `last_share` of the others.
+
+    For a pipeline that extracts batch N+1 while it validates and lands batch N: the last batch is
+    validated and landed after the workers have finished, with one core idle, so it is made small; it is
+    still large enough for its extraction to last about as long as the batch before it takes to validate
+    and land (a batch's extraction on two workers takes ~3x its validation and landing), so the workers
+    do not wait for it either.
+    """
+    size = max(1, size)
+    n_batches = -(-len(items) // size)
+    if n_batches < 2:
+        yield from even_batches(items, size)
+        return
+    last = max(1, round(len(items) * last_share / (n_batches - 1 + last_share)))
+    yield from even_batches(items[: len(items) - last], size)
+    yield list(items[len(items) - last :])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -131,3 +132,16 @@ def test_rerun_skips_files_by_size_and_mtime_and_reads_what_changed(seeds_dir: P
     os.utime(target, (past - 60, past - 60))  # older than its entry: only a changed size or mtime counts
     changed = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path))
     assert changed.counts["new_versions"] == 1 and changed.counts["unchanged"] == 4 and changed.balanced
+
+
+def test_data_docs_hold_every_batch_of_the_run_the_last_one_included(
+    seeds_dir: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Five files in batches of two: 2, 2 and 1.
+    monkeypatch.setenv("PRESSWATCH_DATA_DOCS", str(tmp_path / "docs"))
+    summary = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path), batch_size=2, include_feeds=False)
+    assert summary.counts["new"] == 5
+    results = sorted((tmp_path / "docs" / "validation_results").rglob("*.json"))
+    sizes = sorted(json.loads(p.read_text())["meta"]["batch_kwargs"]["data_asset_name"] for p in results)
+    assert sizes == sorted(f"{suite} batch of {n} rows" for suite in ("articles", "documents") for n in (1, 2, 2))
+    assert (tmp_path / "docs" / "index.html").exists()

@@ -36,6 +36,7 @@ NON_DEFAULT = {
     "PRESSWATCH_FETCH_ALLOW_NETWORKS": "10.1.0.0/16, 127.0.0.1",
     "PRESSWATCH_DASK_ADDRESS": "tcp://127.0.0.1:8786",
     "PRESSWATCH_PROGRESS_INTERVAL": "0",
+    "PRESSWATCH_DUCKDB_MEMORY": "300MB",
 }
 
 
@@ -63,6 +64,8 @@ def test_each_variable_changes_the_settings(variable: str) -> None:
         ("PRESSWATCH_LOCK_TIMEOUT", "soon"),
         ("PRESSWATCH_FETCH_TOTAL_TIMEOUT", "-3"),
         ("PRESSWATCH_FETCH_ALLOW_NETWORKS", "10.0.0.0/33"),
+        ("PRESSWATCH_DUCKDB_MEMORY", "lots"),
+        ("PRESSWATCH_DUCKDB_MEMORY", "512"),
     ],
 )
 def test_a_malformed_value_is_an_error_naming_the_variable(variable: str, value: str) -> None:

@@ -84,9 +84,10 @@ def sql(
     """
     import duckdb
 
-    from presswatch.store.db import read_only_query
+    from presswatch.store.db import configure, read_only_query
 
     settings = load_settings(db_path=db)
+    configure(settings)
     path = settings.db_path
     if not Path(path).exists():
         err.print(f"no warehouse at {path}: run `presswatch run` first")
@@ -142,7 +143,10 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Write a static HTML report: volume, share of voice, stories, the figures ledger, open alerts."""
+    from presswatch.store.db import configure
     from presswatch.summaries.report.report import write_report
 
-    path = write_report(load_settings(db_path=db).db_path, out)
+    settings = load_settings(db_path=db)
+    configure(settings)
+    path = write_report(settings.db_path, out)
     console.print(f"report written to {path}")

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S, Settings
+from presswatch.store.memory import naming_the_limit, with_limit
 
 T = TypeVar("T")
 
@@ -28,6 +29,7 @@ class WarehouseLocked(RuntimeError):
 def _is_lock_error(exc: Exception) -> bool:
     msg = str(exc)
     return "lock" in msg.lower() and ("Conflicting lock" in msg or "Could not set lock" in msg)
+
 
 
 # Rows per row group that writers append (DuckDB's default: 122,880). Each checkpoint merges the trailing
@@ -43,7 +45,6 @@ ROW_GROUP_ROWS = 2048
 # against 0.09 s.
 WIDE_ROW_GROUP_ROWS = 122_880
 _RESERVED_CATALOGS = {"memory", "system", "temp"}
-
 
 def _quoted(name: str, quote: str) -> str:
     return quote + name.replace(quote, quote * 2) + quote
@@ -92,10 +93,16 @@ def _attach(path: Path, config: dict[str, Any], row_group_rows: int = ROW_GROUP_
     # plain connect would give it (its stem), so the SQL and the analysts' catalog names are unchanged.
     # ATTACH takes no bound parameters: the path (the operator's setting) is quoted as a string literal.
     alias = path.stem if path.stem.lower() not in _RESERVED_CATALOGS else f"{path.stem}_warehouse"
+    config = with_limit(config)
     key = _config_key(config)
     idle = _IDLE.get(key)
     con = idle.pop() if idle else duckdb.connect(config=config)
     try:
+        # What a join or sort spills beyond the memory limit goes beside the warehouse, as for a DuckDB opened
+        # on the file itself (an in-memory DuckDB spills into the working directory's .tmp). A reused host
+        # that has spilled already keeps its folder (DuckDB cannot switch it).
+        with contextlib.suppress(duckdb.NotImplementedException):
+            con.execute(f"SET temp_directory = {_quoted(f'{path}.tmp', chr(39))}")
         con.execute(
             f"ATTACH {_quoted(str(path), chr(39))} AS {_quoted(alias, chr(34))} (ROW_GROUP_SIZE {int(row_group_rows)})"
         )
@@ -245,16 +252,18 @@ def connection(
     path = Path(db_path)
     if read_only:
         con = _waiting(
-            lambda: duckdb.connect(str(path), read_only=True, config=config or {}), path, timeout_s
+            lambda: duckdb.connect(str(path), read_only=True, config=with_limit(config)), path, timeout_s
         )
         try:
-            yield con
+            with naming_the_limit():
+                yield con
         finally:
             con.close()
         return
     key, cursor = _acquire(path, config or {}, timeout_s, checkpoint, row_group_rows=row_group_rows)
     try:
-        yield cursor
+        with naming_the_limit():
+            yield cursor
     finally:
         cursor.close()
         _release(key)

@@ -26,6 +26,9 @@ from presswatch.store.connections import connection as connection
 from presswatch.store.holds import hold as hold
 from presswatch.store.holds import hold_cache as hold_cache
 from presswatch.store.landing import Known, LandingPlan, article_id_for, plan_landing, story_key_for
+from presswatch.store.memory import WarehouseOutOfMemory as WarehouseOutOfMemory
+from presswatch.store.memory import configure as configure
+from presswatch.store.memory import whole_archive_memory as whole_archive_memory
 from presswatch.store.rawcodec import unpack
 from presswatch.store.transactions import transaction as transaction
 

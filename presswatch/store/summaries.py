@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,21 @@ def update_aggregate(
     """Bring one aggregate up to date: the keys touched since its last update, or all of them when its
     analyses' fingerprint changed, on its first run, or with rebuild=True. Returns what it did."""
     plan = incremental.plan(con, aggregate, rebuild)
+    with warehouse.whole_archive_memory(con) if plan.full else nullcontext():
+        result = _update(con, aggregate, plan, now, vocabulary, searches, run_id)
+    incremental.prune_changes(con)
+    return result
+
+
+def _update(
+    con: duckdb.DuckDBPyConnection,
+    aggregate: str,
+    plan: incremental.Plan,
+    now: datetime,
+    vocabulary: Vocabulary | None,
+    searches: Sequence[SavedSearch],
+    run_id: str,
+) -> dict[str, Any]:
     result: dict[str, Any] = {"mode": "full" if plan.full else "incremental"}
     if aggregate == "stories":
         result |= update_stories(con, plan, now)  # marks itself applied, in its own transaction
@@ -60,7 +76,6 @@ def update_aggregate(
             else:
                 result["cells"] = update_cells(con, aggregate, plan, top=summaries.TOP_TERMS)
             incremental.mark_applied(con, plan, now)
-    incremental.prune_changes(con)
     return result
 
 

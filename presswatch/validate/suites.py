@@ -29,6 +29,7 @@ import pandas as pd
 
 from presswatch.gcpause import gc_paused
 from presswatch.settings import EXPECTATIONS_DIR
+from presswatch.validate import deferred
 from presswatch.validate.gxmemo import memoized_within_run
 from presswatch.validate.results import ExpectationResult, RowIssue, ValidationOutcome
 
@@ -131,6 +132,7 @@ class _Runtime:
     """The GX context and the loaded suites, built once per process."""
 
     def __init__(self) -> None:
+        deferred.defer()  # SciPy's statistics and Altair: imported by GX for checks our suites lack
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 

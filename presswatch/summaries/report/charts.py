@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -65,7 +66,11 @@ def _style() -> Iterator[None]:
 
 def _svg(fig: Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    with warnings.catch_warnings():
+        # Without a CJK font matplotlib warns once per missing glyph (see the module docstring: the browser
+        # draws them); one report printed hundreds of those lines.
+        warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
+        fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)
     text = buf.getvalue()
     return re.sub(r"^.*?(<svg)", r"\1", text, count=1, flags=re.DOTALL)  # inline: no XML prolog or doctype

@@ -1,0 +1,62 @@
+"""DuckDB's memory limit for the warehouse connections of this process (settings.duckdb_memory).
+
+With DuckDB's own default, 80 % of RAM, a summaries run kept what it read cached and its memory grew with
+the archive (see presswatch.settings.DEFAULT_DUCKDB_MEMORY). A run sets the limit once with configure();
+every host and read-only connection opened after that gets it (presswatch.store.connections).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+
+from presswatch.settings import DEFAULT_DUCKDB_MEMORY, Settings
+
+_memory_limit = DEFAULT_DUCKDB_MEMORY
+
+
+class WarehouseOutOfMemory(RuntimeError):
+    """DuckDB needed more memory than its limit allows; the message names the setting to raise."""
+
+
+def configure(settings: Settings) -> None:
+    """Apply the run's DuckDB settings to the connections opened from now on (a host already attaching the
+    file keeps its own until it detaches)."""
+    global _memory_limit
+    _memory_limit = settings.duckdb_memory
+
+
+def memory_limit() -> str:
+    return _memory_limit
+
+
+def with_limit(config: dict[str, Any] | None) -> dict[str, Any]:
+    """A connection's DuckDB config with the run's memory limit (an explicit one in `config` wins)."""
+    return {"memory_limit": _memory_limit, **(config or {})}
+
+
+@contextmanager
+def whole_archive_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's own limit (80 % of RAM) instead of the run's, for work over the whole archive at once (a full
+    rebuild): what it pins grows with the archive (the stories' rebuild at 1M articles failed under 1 GB),
+    while the run's limit is for the work that follows new articles. The limit is the host's: set back after."""
+    con.execute("RESET memory_limit")
+    try:
+        yield
+    finally:
+        con.execute("SET memory_limit = '" + _memory_limit.replace("'", "''") + "'")
+
+
+@contextmanager
+def naming_the_limit() -> Iterator[None]:
+    """DuckDB's out-of-memory error as one that names the setting: DuckDB's own message suggests
+    `SET memory_limit`, which the operator of a run cannot type."""
+    try:
+        yield
+    except duckdb.OutOfMemoryException as exc:
+        raise WarehouseOutOfMemory(
+            f"DuckDB needed more than its memory limit of {_memory_limit}: raise PRESSWATCH_DUCKDB_MEMORY ({exc})"
+        ) from exc

@@ -1,0 +1,67 @@
+"""DuckDB's memory limit (PRESSWATCH_DUCKDB_MEMORY) on every warehouse connection a run opens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from presswatch.settings import DEFAULT_DUCKDB_MEMORY, load_settings
+from presswatch.store import memory
+from presswatch.store.db import configure, connection, whole_archive_memory
+
+
+@pytest.fixture(autouse=True)
+def default_limit_after() -> Iterator[None]:
+    yield
+    configure(load_settings({}))
+
+
+def _setting(con, name: str) -> str:
+    return str(con.execute("SELECT current_setting(?)", [name]).fetchall()[0][0])
+
+
+def test_by_default_duckdb_gets_a_fixed_limit_not_most_of_the_ram(tmp_path: Path) -> None:
+    assert DEFAULT_DUCKDB_MEMORY == "1GB"
+    with connection(tmp_path / "w.duckdb") as con:
+        assert _setting(con, "memory_limit") == "953.6 MiB"  # 10^9 bytes
+
+
+def test_the_setting_reaches_writers_and_readers(tmp_path: Path) -> None:
+    configure(load_settings({"PRESSWATCH_DUCKDB_MEMORY": "300MB"}))
+    db = tmp_path / "w.duckdb"
+    with connection(db) as con:
+        assert _setting(con, "memory_limit") == "286.1 MiB"
+        # What spills goes beside the warehouse, not into the working directory.
+        assert _setting(con, "temp_directory") == f"{db}.tmp"
+    with connection(db, read_only=True) as con:
+        assert _setting(con, "memory_limit") == "286.1 MiB"
+
+
+def test_a_flow_applies_the_variable(
+    seeds_dir: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None
+) -> None:
+    from flows.reprocess import reprocess_flow
+
+    monkeypatch.setenv("PRESSWATCH_DUCKDB_MEMORY", "123MB")
+    reprocess_flow(db_path=str(db_path))
+    assert memory.memory_limit() == "123MB"
+    with connection(db_path) as con:
+        assert _setting(con, "memory_limit") == "117.3 MiB"
+
+
+def test_work_over_the_whole_archive_gets_duckdbs_own_limit_then_the_runs_again(tmp_path: Path) -> None:
+    configure(load_settings({"PRESSWATCH_DUCKDB_MEMORY": "300MB"}))
+    with connection(tmp_path / "w.duckdb") as con:
+        with whole_archive_memory(con):
+            lifted = _setting(con, "memory_limit")
+        assert _setting(con, "memory_limit") == "286.1 MiB"
+    assert lifted.endswith("GiB") or float(lifted.split()[0]) > 286.1, lifted
+
+
+def test_running_out_of_it_is_an_error_naming_the_variable(tmp_path: Path) -> None:
+    configure(load_settings({"PRESSWATCH_DUCKDB_MEMORY": "20MB"}))
+    failing = pytest.raises(memory.WarehouseOutOfMemory, match="PRESSWATCH_DUCKDB_MEMORY")
+    with failing, connection(tmp_path / "w.duckdb") as con:
+        con.execute("SELECT list(range) FROM range(20000000)").fetchall()  # a list aggregate cannot spill
