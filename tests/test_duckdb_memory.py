@@ -65,3 +65,14 @@ def test_running_out_of_it_is_an_error_naming_the_variable(tmp_path: Path) -> No
     failing = pytest.raises(memory.WarehouseOutOfMemory, match="PRESSWATCH_DUCKDB_MEMORY")
     with failing, connection(tmp_path / "w.duckdb") as con:
         con.execute("SELECT list(range) FROM range(20000000)").fetchall()  # a list aggregate cannot spill
+
+
+def test_it_is_named_too_when_clean_up_in_the_aborted_transaction_fails(tmp_path: Path) -> None:
+    configure(load_settings({"PRESSWATCH_DUCKDB_MEMORY": "20MB"}))
+    failing = pytest.raises(memory.WarehouseOutOfMemory, match="PRESSWATCH_DUCKDB_MEMORY")
+    with failing, connection(tmp_path / "w.duckdb") as con:
+        con.execute("BEGIN")
+        try:
+            con.execute("SELECT list(range) FROM range(20000000)").fetchall()
+        finally:
+            con.execute("CREATE TEMP TABLE after AS SELECT 1")  # DuckDB: "Current transaction is aborted"

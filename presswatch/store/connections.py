@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S, Settings
-from presswatch.store.memory import naming_the_limit, with_limit
+from presswatch.store.memory import memory_limit, naming_the_limit, with_limit
 
 T = TypeVar("T")
 
@@ -233,6 +233,21 @@ def _detach(key: str, host: _Host) -> None:
     _park(host.con, host.config_key)
 
 
+def _read_only(path: Path, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    # A process's connections to one file share one DuckDB, which refuses a second connection whose config
+    # differs (a reader the caller holds, an analyst's query in a test): the limit is SET after connecting,
+    # unless the config locks the configuration, and then it is part of it.
+    if config.get("lock_configuration"):
+        return duckdb.connect(str(path), read_only=True, config=with_limit(config))
+    con = duckdb.connect(str(path), read_only=True, config=config)
+    try:
+        con.execute("SET memory_limit = " + _quoted(memory_limit(), chr(39)))
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 @contextmanager
 def connection(
     db_path: str | Path,
@@ -251,9 +266,7 @@ def connection(
     the migrations' narrow rows)."""
     path = Path(db_path)
     if read_only:
-        con = _waiting(
-            lambda: duckdb.connect(str(path), read_only=True, config=with_limit(config)), path, timeout_s
-        )
+        con = _waiting(lambda: _read_only(path, config or {}), path, timeout_s)
         try:
             with naming_the_limit():
                 yield con

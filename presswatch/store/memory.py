@@ -56,7 +56,21 @@ def naming_the_limit() -> Iterator[None]:
     `SET memory_limit`, which the operator of a run cannot type."""
     try:
         yield
-    except duckdb.OutOfMemoryException as exc:
+    except duckdb.Error as exc:
+        cause = _out_of_memory(exc)
+        if cause is None:
+            raise
         raise WarehouseOutOfMemory(
-            f"DuckDB needed more than its memory limit of {_memory_limit}: raise PRESSWATCH_DUCKDB_MEMORY ({exc})"
+            f"DuckDB needed more than its memory limit of {_memory_limit}: raise PRESSWATCH_DUCKDB_MEMORY ({cause})"
         ) from exc
+
+
+def _out_of_memory(exc: BaseException | None) -> BaseException | None:
+    # Clean-up in the aborted transaction (a DROP in a `finally`) raises "Current transaction is aborted",
+    # with the out-of-memory error only as its context.
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return exc
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return None
