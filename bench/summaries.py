@@ -393,7 +393,8 @@ def main() -> None:
     DESK["on"] = args.desk
     settings = load_settings()
     warehouse.configure(settings)  # as the flows do: PRESSWATCH_DUCKDB_MEMORY
-    print(f"DuckDB memory limit {settings.duckdb_memory} (PRESSWATCH_DUCKDB_MEMORY)", flush=True)
+    print(f"DuckDB memory limit: {settings.duckdb_memory or 'DuckDB’s own, 80 % of RAM'} (PRESSWATCH_DUCKDB_MEMORY)",
+          flush=True)  # fmt: skip
     seed_terms()
     path = args.workdir / "results.json"
     stored = {r["n"]: r for r in json.loads(path.read_text())} if path.exists() else {}

@@ -21,10 +21,11 @@ SEEDS_DIR = PROJECT_ROOT / "seeds"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DATA_DOCS_DIR = PROJECT_ROOT / "build" / "data_docs"
 DEFAULT_LOCK_TIMEOUT_S = 120.0
-# DuckDB's memory per process (its buffer pool: cached pages, hash tables; spilled to disk beyond it). Its own
-# default, 80 % of RAM, let a summaries run's memory grow with the archive: peak RSS 530 MiB at 10k articles,
-# 2,420 MiB at 1M; with 1 GB, 1,351 MiB at 1M for 9.8 s against 8.8-10.6 s (bench/summaries.py).
-DEFAULT_DUCKDB_MEMORY = "1GB"
+# DuckDB's memory per process (its buffer pool: cached pages, hash tables; spilled to disk beyond it). None is
+# DuckDB's own default, 80 % of RAM, under which a summaries run's memory grew with the archive (peak RSS
+# 530 MiB at 10k articles, 2,420 MiB at 1M); with 1 GB, 1,345 MiB at 1M. Not the default: work over the whole
+# archive needs more (the first build of the desk's search index at 10k articles ran out of 1 GB at commit).
+DEFAULT_DUCKDB_MEMORY: str | None = None
 
 
 class SettingsError(ValueError):
@@ -61,8 +62,9 @@ class Settings:
     dask_address: str | None
     # Seconds between two plain progress lines of one stage when not on a terminal (0: a line per batch).
     progress_interval_s: float
-    # DuckDB's memory limit for this process's warehouse connections, as DuckDB reads it ("1GB", "512MiB").
-    duckdb_memory: str = DEFAULT_DUCKDB_MEMORY
+    # DuckDB's memory limit for this process's warehouse connections, as DuckDB reads it ("1GB", "512MiB");
+    # None: DuckDB's own.
+    duckdb_memory: str | None = DEFAULT_DUCKDB_MEMORY
     sql_dir: Path = SQL_DIR
 
     def with_overrides(self, **overrides: Any) -> Settings:

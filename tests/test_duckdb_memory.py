@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from presswatch.settings import DEFAULT_DUCKDB_MEMORY, load_settings
@@ -22,10 +23,15 @@ def _setting(con, name: str) -> str:
     return str(con.execute("SELECT current_setting(?)", [name]).fetchall()[0][0])
 
 
-def test_by_default_duckdb_gets_a_fixed_limit_not_most_of_the_ram(tmp_path: Path) -> None:
-    assert DEFAULT_DUCKDB_MEMORY == "1GB"
+def test_by_default_duckdb_keeps_its_own_limit(tmp_path: Path) -> None:
+    assert DEFAULT_DUCKDB_MEMORY is None
+    own = _setting(duckdb.connect(), "memory_limit")
     with connection(tmp_path / "w.duckdb") as con:
-        assert _setting(con, "memory_limit") == "953.6 MiB"  # 10^9 bytes
+        assert _setting(con, "memory_limit") == own
+        with whole_archive_memory(con):
+            assert _setting(con, "memory_limit") == own
+    with connection(tmp_path / "w.duckdb", read_only=True) as con:
+        assert _setting(con, "memory_limit") == own
 
 
 def test_the_setting_reaches_writers_and_readers(tmp_path: Path) -> None:

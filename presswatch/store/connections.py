@@ -31,7 +31,6 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in msg.lower() and ("Conflicting lock" in msg or "Could not set lock" in msg)
 
 
-
 # Rows per row group that writers append (DuckDB's default: 122,880). Each checkpoint merges the trailing
 # small row groups into one, reading and recompressing all of them, so its transient memory grows with the row
 # group: landing 500 rows of ~14 KB per connection, the spikes went 154, 281, 165, 504 MiB every 4,000 rows
@@ -45,6 +44,7 @@ ROW_GROUP_ROWS = 2048
 # against 0.09 s.
 WIDE_ROW_GROUP_ROWS = 122_880
 _RESERVED_CATALOGS = {"memory", "system", "temp"}
+
 
 def _quoted(name: str, quote: str) -> str:
     return quote + name.replace(quote, quote * 2) + quote
@@ -240,8 +240,11 @@ def _read_only(path: Path, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     if config.get("lock_configuration"):
         return duckdb.connect(str(path), read_only=True, config=with_limit(config))
     con = duckdb.connect(str(path), read_only=True, config=config)
+    limit = memory_limit()
+    if not limit:
+        return con
     try:
-        con.execute("SET memory_limit = " + _quoted(memory_limit(), chr(39)))
+        con.execute("SET memory_limit = " + _quoted(limit, chr(39)))
     except BaseException:
         con.close()
         raise

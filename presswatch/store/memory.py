@@ -1,8 +1,9 @@
 """DuckDB's memory limit for the warehouse connections of this process (settings.duckdb_memory).
 
 With DuckDB's own default, 80 % of RAM, a summaries run kept what it read cached and its memory grew with
-the archive (see presswatch.settings.DEFAULT_DUCKDB_MEMORY). A run sets the limit once with configure();
-every host and read-only connection opened after that gets it (presswatch.store.connections).
+the archive (see presswatch.settings.DEFAULT_DUCKDB_MEMORY). An operator who sets PRESSWATCH_DUCKDB_MEMORY bounds
+it: a run sets the limit once with configure(), and every host and read-only connection opened after that gets
+it (presswatch.store.connections); without the variable DuckDB keeps its own.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import duckdb
 
 from presswatch.settings import DEFAULT_DUCKDB_MEMORY, Settings
 
-_memory_limit = DEFAULT_DUCKDB_MEMORY
+_memory_limit: str | None = DEFAULT_DUCKDB_MEMORY
 
 
 class WarehouseOutOfMemory(RuntimeError):
@@ -29,13 +30,14 @@ def configure(settings: Settings) -> None:
     _memory_limit = settings.duckdb_memory
 
 
-def memory_limit() -> str:
+def memory_limit() -> str | None:
     return _memory_limit
 
 
 def with_limit(config: dict[str, Any] | None) -> dict[str, Any]:
-    """A connection's DuckDB config with the run's memory limit (an explicit one in `config` wins)."""
-    return {"memory_limit": _memory_limit, **(config or {})}
+    """A connection's DuckDB config with the run's memory limit, if one is set (an explicit one in `config`
+    wins)."""
+    return {"memory_limit": _memory_limit, **(config or {})} if _memory_limit else dict(config or {})
 
 
 @contextmanager
@@ -43,11 +45,15 @@ def whole_archive_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """DuckDB's own limit (80 % of RAM) instead of the run's, for work over the whole archive at once (a full
     rebuild): what it pins grows with the archive (the stories' rebuild at 1M articles failed under 1 GB),
     while the run's limit is for the work that follows new articles. The limit is the host's: set back after."""
+    limit = _memory_limit
+    if not limit:
+        yield
+        return
     con.execute("RESET memory_limit")
     try:
         yield
     finally:
-        con.execute("SET memory_limit = '" + _memory_limit.replace("'", "''") + "'")
+        con.execute("SET memory_limit = '" + limit.replace("'", "''") + "'")
 
 
 @contextmanager
@@ -61,7 +67,8 @@ def naming_the_limit() -> Iterator[None]:
         if cause is None:
             raise
         raise WarehouseOutOfMemory(
-            f"DuckDB needed more than its memory limit of {_memory_limit}: raise PRESSWATCH_DUCKDB_MEMORY ({cause})"
+            f"DuckDB needed more than its memory limit of {_memory_limit or 'DuckDB (80 % of RAM)'}:"
+            f" raise PRESSWATCH_DUCKDB_MEMORY ({cause})"
         ) from exc
 
 
