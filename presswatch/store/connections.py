@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S, Settings
-from presswatch.store.memory import memory_limit, naming_the_limit, with_limit
+from presswatch.store.memory import apply_limit, naming_the_limit, with_limit
 
 T = TypeVar("T")
 
@@ -240,11 +240,8 @@ def _read_only(path: Path, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     if config.get("lock_configuration"):
         return duckdb.connect(str(path), read_only=True, config=with_limit(config))
     con = duckdb.connect(str(path), read_only=True, config=config)
-    limit = memory_limit()
-    if not limit:
-        return con
     try:
-        con.execute("SET memory_limit = " + _quoted(limit, chr(39)))
+        apply_limit(con)
     except BaseException:
         con.close()
         raise

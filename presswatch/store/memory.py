@@ -40,20 +40,26 @@ def with_limit(config: dict[str, Any] | None) -> dict[str, Any]:
     return {"memory_limit": _memory_limit, **(config or {})} if _memory_limit else dict(config or {})
 
 
+def apply_limit(con: duckdb.DuckDBPyConnection) -> None:
+    """Set the run's limit on the DuckDB behind `con`, if one is set. The value passed the setting's pattern
+    (a number and a unit), so it is written into the statement as it is: SET takes no bound parameters."""
+    if _memory_limit:
+        con.execute(f"SET memory_limit = '{_memory_limit}'")
+
+
 @contextmanager
 def whole_archive_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """DuckDB's own limit (80 % of RAM) instead of the run's, for work over the whole archive at once (a full
     rebuild): what it pins grows with the archive (the stories' rebuild at 1M articles failed under 1 GB),
     while the run's limit is for the work that follows new articles. The limit is the host's: set back after."""
-    limit = _memory_limit
-    if not limit:
+    if not _memory_limit:
         yield
         return
     con.execute("RESET memory_limit")
     try:
         yield
     finally:
-        con.execute("SET memory_limit = '" + limit.replace("'", "''") + "'")
+        apply_limit(con)
 
 
 @contextmanager
