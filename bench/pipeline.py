@@ -42,6 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rss import status_kb
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
@@ -129,16 +131,6 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _status_kb(pid: int, field: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 PROJECT = ROOT  # the checkout whose `presswatch` runs (--project: another one, e.g. before a change)
 
 
@@ -153,8 +145,8 @@ def run_cli(args: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
-            tree_peak = max(tree_peak, sum(_status_kb(p, "VmRSS") for p in _tree(proc.pid)))
-            own_peak = max(own_peak, _status_kb(proc.pid, "VmHWM"))
+            tree_peak = max(tree_peak, sum(status_kb(p, "VmRSS") for p in _tree(proc.pid)))
+            own_peak = max(own_peak, status_kb(proc.pid, "VmHWM"))
             time.sleep(0.2)
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start

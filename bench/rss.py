@@ -11,14 +11,19 @@ from types import TracebackType
 INTERVAL_S = 0.02
 
 
-def rss_mib(pid: int) -> float:
+def status_kb(pid: int, field: str) -> int:
+    """A kB field of /proc/<pid>/status (VmRSS, VmHWM), 0 for a process that is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
     except OSError:
         pass
-    return 0.0
+    return 0
+
+
+def rss_mib(pid: int) -> float:
+    return status_kb(pid, "VmRSS") / 1024
 
 
 def children(pid: int) -> list[int]:
