@@ -49,10 +49,11 @@ import numpy as np
 import pandas as pd
 from warm import warm_pool
 
-from presswatch.settings import load_settings
+from presswatch.settings import SUMMARIES_DUCKDB_MEMORY, load_settings
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
 from presswatch.store import summaries_analyses as analysis_store
+from presswatch.store.memory import memory_limit
 from presswatch.store.summaries_analyses import STEP_TABLES
 from presswatch.store.summaries_incremental import sync_members
 from presswatch.store.summaries_reads import read_articles
@@ -392,8 +393,8 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     DESK["on"] = args.desk
     settings = load_settings()
-    warehouse.configure(settings)  # as the flows do: PRESSWATCH_DUCKDB_MEMORY
-    print(f"DuckDB memory limit: {settings.duckdb_memory or 'DuckDB’s own, 80 % of RAM'} (PRESSWATCH_DUCKDB_MEMORY)",
+    warehouse.configure(settings, default=SUMMARIES_DUCKDB_MEMORY)  # as the summaries flow does
+    print(f"DuckDB memory limit: {memory_limit() or 'DuckDB’s own, 80 % of RAM'} (PRESSWATCH_DUCKDB_MEMORY)",
           flush=True)  # fmt: skip
     seed_terms()
     path = args.workdir / "results.json"

@@ -23,7 +23,7 @@ from prefect.runtime import flow_run
 from flows.locking import warehouse_writer
 from presswatch import workpool
 from presswatch.desk.prepare import finish_desk, prepare_desk
-from presswatch.settings import Settings, load_settings
+from presswatch.settings import SUMMARIES_DUCKDB_MEMORY, Settings, load_settings
 from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
 from presswatch.store import summaries_analyses as analysis_store
@@ -291,7 +291,7 @@ def summaries_flow(
     settings = load_settings(
         db_path=db_path, watchlist_path=watchlist_path, searches_path=searches_path, workers=workers
     )
-    warehouse.configure(settings)  # DuckDB's memory limit
+    warehouse.configure(settings, default=SUMMARIES_DUCKDB_MEMORY)  # DuckDB's memory limit: bounded
     db = str(settings.db_path)
     config = summaries.AnalysisConfig.from_settings(settings)
     n_workers = settings.workers

@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from presswatch.settings import DEFAULT_DUCKDB_MEMORY, load_settings
+from presswatch.settings import DEFAULT_DUCKDB_MEMORY, SUMMARIES_DUCKDB_MEMORY, load_settings
 from presswatch.store import memory
-from presswatch.store.db import configure, connection, whole_archive_memory
+from presswatch.store.db import configure, connection, migrate, whole_archive_memory
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +55,38 @@ def test_a_flow_applies_the_variable(
     assert memory.memory_limit() == "123MB"
     with connection(db_path) as con:
         assert _setting(con, "memory_limit") == "117.3 MiB"
+
+
+def test_a_summaries_run_is_bounded_unless_the_operator_says_otherwise(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None
+) -> None:
+    from flows.reprocess import reprocess_flow
+    from flows.summaries import summaries_flow
+
+    monkeypatch.delenv("PRESSWATCH_DUCKDB_MEMORY", raising=False)
+    summaries_flow(db_path=str(db_path))
+    assert memory.memory_limit() == SUMMARIES_DUCKDB_MEMORY == "256MB"
+    with connection(db_path) as con:
+        assert _setting(con, "memory_limit") == "244.1 MiB"
+    reprocess_flow(db_path=str(db_path))  # landing keeps DuckDB's own (its key indexes grow with the archive)
+    assert memory.memory_limit() is None
+    monkeypatch.setenv("PRESSWATCH_DUCKDB_MEMORY", "1GB")
+    summaries_flow(db_path=str(db_path))
+    assert memory.memory_limit() == "1GB"
+
+
+def test_migrations_run_under_duckdbs_own_limit(tmp_path: Path) -> None:
+    sql = tmp_path / "sql"
+    (sql / "migrations").mkdir(parents=True)
+    (sql / "migrations" / "001_limit.sql").write_text(
+        "CREATE TABLE seen AS SELECT current_setting('memory_limit') AS memory_limit;"
+    )
+    configure(load_settings({"PRESSWATCH_DUCKDB_MEMORY": "300MB"}))
+    with connection(tmp_path / "w.duckdb") as con:
+        assert migrate(con, sql) == ["001_limit.sql"]
+        during = str(con.execute("SELECT memory_limit FROM seen").fetchall()[0][0])
+        assert _setting(con, "memory_limit") == "286.1 MiB"
+    assert during.endswith("GiB") or float(during.split()[0]) > 286.1, during
 
 
 def test_work_over_the_whole_archive_gets_duckdbs_own_limit_then_the_runs_again(tmp_path: Path) -> None:

@@ -63,21 +63,24 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str
     applied = {
         row[0]: row[1] for row in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()
     }
-    done: list[str] = []
+    pending = []
     for version, path, sql, checksum in _migration_files(sql_dir):
-        if version in applied:
-            if applied[version] != checksum:
-                # An applied migration must never change: a new numbered file is the way forward.
-                raise RuntimeError(f"migration {path.name} was edited after it was applied")
-            continue
-        with transaction(con):
-            con.execute(sql)
-            con.execute(
-                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                [version, path.name, checksum],
-            )
-        done.append(path.name)
-    return done
+        if version not in applied:
+            pending.append((version, path, sql, checksum))
+        elif applied[version] != checksum:
+            # An applied migration must never change: a new numbered file is the way forward.
+            raise RuntimeError(f"migration {path.name} was edited after it was applied")
+    if not pending:
+        return []
+    with whole_archive_memory(con):  # a migration may rewrite whole tables (023 copies the postings)
+        for version, path, sql, checksum in pending:
+            with transaction(con):
+                con.execute(sql)
+                con.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                    [version, path.name, checksum],
+                )
+    return [path.name for _, path, _, _ in pending]
 
 
 def refresh_views(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:

@@ -1,9 +1,10 @@
 """DuckDB's memory limit for the warehouse connections of this process (settings.duckdb_memory).
 
 With DuckDB's own default, 80 % of RAM, a summaries run kept what it read cached and its memory grew with
-the archive (see presswatch.settings.DEFAULT_DUCKDB_MEMORY). An operator who sets PRESSWATCH_DUCKDB_MEMORY bounds
-it: a run sets the limit once with configure(), and every host and read-only connection opened after that gets
-it (presswatch.store.connections); without the variable DuckDB keeps its own.
+the archive (see presswatch.settings.DEFAULT_DUCKDB_MEMORY). A run sets the limit once with configure(): the
+operator's PRESSWATCH_DUCKDB_MEMORY, else the run's default (a summaries run's is bounded, other runs keep
+DuckDB's own), and every host and read-only connection opened after that gets it
+(presswatch.store.connections).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ class WarehouseOutOfMemory(RuntimeError):
     """DuckDB needed more memory than its limit allows; the message names the setting to raise."""
 
 
-def configure(settings: Settings) -> None:
+def configure(settings: Settings, default: str | None = DEFAULT_DUCKDB_MEMORY) -> None:
     """Apply the run's DuckDB settings to the connections opened from now on (a host already attaching the
-    file keeps its own until it detaches)."""
+    file keeps its own until it detaches). `default`: the limit when the operator set none (a summaries run
+    passes SUMMARIES_DUCKDB_MEMORY)."""
     global _memory_limit
-    _memory_limit = settings.duckdb_memory
+    _memory_limit = settings.duckdb_memory or default
 
 
 def memory_limit() -> str | None:

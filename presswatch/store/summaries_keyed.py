@@ -77,14 +77,15 @@ def update_searches(
                 "  UNION ALL"
                 "  SELECT 'spike', search, NULL, day, count, baseline, ratio, NULL, NULL, NULL FROM search_spikes)"
             )
-            # The primary key says which were raised before (an index probe per candidate, where an
-            # anti-join read every alert id ever raised). The article's title, outlet and URL go with the
-            # alert, so summary_open_alerts need not join every alert with the articles (migration 018).
+            # An anti-join says which were raised before: it reads the alert_id column (0.07 s at 3M alerts),
+            # where a primary key pinned its whole index in memory (migration 023). The article's title,
+            # outlet and URL go with the alert, so summary_open_alerts need not join every alert with the
+            # articles (migration 018).
             inserted = con.execute(
                 "INSERT INTO alerts (alert_id, kind, search, article_id, day, count, baseline, ratio, title, outlet,"
                 " url, created_at, flow_run_id, status) SELECT alert_id, kind, search, article_id, day, count,"
-                " baseline, ratio, title, outlet, url, ?, ?, 'open' FROM alert_candidates"
-                " ON CONFLICT DO NOTHING RETURNING alert_id",
+                " baseline, ratio, title, outlet, url, ?, ?, 'open' FROM alert_candidates c"
+                " WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = c.alert_id) RETURNING alert_id",
                 [now, run_id],
             ).fetchall()
             con.execute(
