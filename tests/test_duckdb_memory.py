@@ -25,6 +25,7 @@ def _setting(con, name: str) -> str:
 
 def test_by_default_duckdb_keeps_its_own_limit(tmp_path: Path) -> None:
     assert DEFAULT_DUCKDB_MEMORY is None
+    configure(load_settings({}))  # as an ingest run does (a summaries run in this process set its own)
     own = _setting(duckdb.connect(), "memory_limit")
     with connection(tmp_path / "w.duckdb") as con:
         assert _setting(con, "memory_limit") == own
