@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -162,3 +163,64 @@ def test_markdown_sums_rows_over_batches_per_suite() -> None:
         r"## articles\n\n2 batches; 2 of 2 expectations failed on some rows \(1 blocking\)", text
     )
     assert "No batch was validated" in validation_markdown([], None)
+
+
+def test_the_index_from_facts_is_the_one_gx_renders_from_the_results(tmp_path: Path) -> None:
+    from presswatch.validate import docsite
+    from presswatch.validate.datadocs import _ensure_site
+    from presswatch.validate.suites import gx_context
+
+    site = tmp_path / "site"
+    take_suite_runs()
+    small_batch()  # a failing run ...
+    build_data_docs(site, run_name="first")
+    (site / docsite.FACTS_FILE).unlink()  # ... listed from its result read back, as before the facts file
+    validate_articles([make_article("docs_later")], now=NOW)  # and a passing one, from its facts
+    index = build_data_docs(site, run_name="second")
+    assert index is not None
+    facts = docsite.read_facts(site / docsite.FACTS_FILE)
+    assert len(facts) == 3 and {f["success"] for f in facts.values()} == {True, False}  # 2 + 1 suite runs
+    with gx_context() as context:  # GX's own index builder over the same results
+        store_name, site_name = _ensure_site(context, site)
+        context.add_data_docs_site(
+            site_name="gx_own",
+            site_config={
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(tmp_path / "gx")},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "site_section_builders": {"validations": {"source_store_name": store_name}, "profiling": "None"},
+            },
+        )
+        context.build_data_docs(site_names=["gx_own"])
+    ours = index.read_text(encoding="utf-8")
+    assert "validations/articles/first/" in ours and "validations/articles/second/" in ours
+    theirs = (tmp_path / "gx" / "index.html").read_text(encoding="utf-8").replace("| gx_own", f"| {site_name}")
+    assert _undated(ours) == _undated(theirs)
+
+
+def _undated(html: str) -> str:
+    return re.sub(r"\?d=\d{8}T\d{6}\.\d+Z", "", html)  # the logo's cache-busting build time
+
+
+def test_templates_are_compiled_once_per_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    from presswatch.validate import docsite
+
+    compile_source = jinja2.Environment.compile
+    compiled: list[str | None] = []
+
+    def counting(self: jinja2.Environment, source: Any, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return compile_source(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    take_suite_runs()
+    for run in ("first", "second"):
+        small_batch()
+        build_data_docs(tmp_path, run_name=run)
+        if run == "first":
+            assert compiled and any((tmp_path / docsite.TEMPLATES_CACHE).iterdir())
+            compiled.clear()
+    assert compiled == []  # the second build loaded every template from the first one's bytecode

@@ -9,6 +9,8 @@ Folder layout (`settings.data_docs_dir`, outside git):
 
     index.html, validations/, expectations/, static/   the site
     validation_results/                                 GX's JSON results the site is rendered from
+    index_facts.json, .templates/                       what the index shows of each result, compiled
+                                                        templates (presswatch.validate.docsite)
 
 The JSON results persist so the index lists earlier runs too (GX drops pages whose result is gone); the
 oldest beyond `KEEP_RESULTS` are deleted at each build, and GX removes their pages with them.
@@ -48,14 +50,21 @@ def build_data_docs(
         return index if index.exists() else None
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
+    from presswatch.validate import docsite
+
     name = safe_run_name(run_name)
     with gx_context() as context:
         store_name, site_name = _ensure_site(context, site_dir)
         store = context.stores[store_name]
         built: list[Any] = [_store_result(store, run, name) for run in runs]
-        _prune(store, keep)
+        kept = {docsite.fact_key(key) for key in _prune(store, keep)}
+        facts_path = site_dir / docsite.FACTS_FILE
+        facts = docsite.read_facts(facts_path)
+        facts.update({docsite.fact_key(key): docsite.result_facts(run.result) for key, run in zip(built, runs, strict=True)})
+        docsite.write_facts(facts_path, {k: v for k, v in facts.items() if k in kept})
         built += [ExpectationSuiteIdentifier(name=suite) for suite in sorted({run.suite for run in runs})]
-        context.build_data_docs(site_names=[site_name], resource_identifiers=built)
+        with docsite.compiled_templates(site_dir):
+            context.build_data_docs(site_names=[site_name], resource_identifiers=built)
     for folder in (site_dir / RESULTS_FOLDER, site_dir / "validations"):
         _remove_empty_dirs(folder)
     return index
@@ -69,6 +78,8 @@ def safe_run_name(run_name: str | None) -> str:
 
 def _ensure_site(context: Any, site_dir: Path) -> tuple[str, str]:
     """A results store and a site for this folder, added to the context the first time it is used."""
+    from presswatch.validate import docsite
+
     tag = hashlib.sha256(str(site_dir).encode()).hexdigest()[:12]
     store_name, site_name = f"presswatch_results_{tag}", f"presswatch_docs_{tag}"
     if store_name not in context.stores:
@@ -93,7 +104,12 @@ def _ensure_site(context: Any, site_dir: Path) -> tuple[str, str]:
                     "class_name": "TupleFilesystemStoreBackend",
                     "base_directory": str(site_dir),
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # GX's index, listing each result from the facts file rather than reading it back whole.
+                "site_index_builder": {
+                    "class_name": "FactsIndexBuilder",
+                    "module_name": "presswatch.validate.docsite",
+                    "facts_path": str(site_dir / docsite.FACTS_FILE),
+                },
                 "site_section_builders": {
                     "validations": {"source_store_name": store_name},
                     "profiling": "None",  # no profiler runs; GX would otherwise read the in-memory store
@@ -124,10 +140,12 @@ def _store_result(store: Any, run: SuiteRun, run_name: str) -> Any:
     return key
 
 
-def _prune(store: Any, keep: int) -> None:
+def _prune(store: Any, keep: int) -> list[Any]:
+    """Remove all but the newest `keep` results; returns the keys kept."""
     keys = sorted(store.list_keys(), key=lambda k: k.run_id.run_time, reverse=True)
     for key in keys[keep:]:
         store.remove_key(key)
+    return keys[:keep]
 
 
 def _remove_empty_dirs(root: Path) -> None:
