@@ -1,4 +1,4 @@
-"""One summaries run after ~1,000 new articles, in a fresh process, as a served deployment runs each flow run.
+"""One summaries run after ~1,000 new articles (--new), in a fresh process, as a served deployment runs each flow run.
 
     .venv/bin/python bench/summaries_fresh.py /tmp/presswatch-bench/bench-1000000.duckdb [--memory 256MB]
         [--drop-cache] [--trace]
@@ -29,7 +29,7 @@ from presswatch.store import db as warehouse
 from presswatch.store import summaries as summary_store
 from presswatch.store.memory import memory_limit
 
-_LAND = "import sys; from pathlib import Path; from bench.summaries_build import land_new; print(land_new(Path(sys.argv[1]), 1000))"
+_LAND = "import sys; from pathlib import Path; from bench.summaries_build import land_new; print(land_new(Path(sys.argv[1]), int(sys.argv[2])))"
 
 
 def _held(con: Any) -> str:
@@ -58,9 +58,10 @@ def main() -> None:
     parser.add_argument("--drop-cache", action="store_true")
     parser.add_argument("--trace", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--new", type=int, default=1000, help="articles landed before the run (a catch-up: more)")
     args = parser.parse_args()
     root = Path(__file__).resolve().parent.parent
-    landed = subprocess.run([sys.executable, "-c", _LAND, str(args.db)], cwd=root, check=True, capture_output=True, text=True)
+    landed = subprocess.run([sys.executable, "-c", _LAND, str(args.db), str(args.new)], cwd=root, check=True, capture_output=True, text=True)
     if args.drop_cache:
         subprocess.run("sync; echo 3 > /proc/sys/vm/drop_caches", shell=True, check=True)
     env = {} if args.memory in (None, "own") else {"PRESSWATCH_DUCKDB_MEMORY": args.memory}
