@@ -1,7 +1,7 @@
 """One summaries run after ~1,000 new articles (--new), in a fresh process, as a served deployment runs each flow run.
 
     .venv/bin/python bench/summaries_fresh.py /tmp/presswatch-bench/bench-1000000.duckdb [--memory 256MB]
-        [--drop-cache] [--trace]
+        [--new 1000] [--drop-cache] [--trace]
 
 Works on a warehouse bench/summaries.py built. Another process lands the new articles first (its memory is
 not this run's), then this one runs the bench's `run()` and prints its time and peak RSS. The DuckDB limit is

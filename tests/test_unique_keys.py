@@ -1,7 +1,7 @@
 """The tables that grow with the archive carry no key index (migration 023: DuckDB pins a key's whole index
 in memory when a row is written), so their keys are unique only because the code writes each once. Real
 DuckDB files, the real analyses and the desk's real indexing: articles arriving in batches, new versions
-among them, runs with nothing new, and the same batch landing twice."""
+among them, runs with nothing new after each batch, and a full rebuild."""
 
 from __future__ import annotations
 
