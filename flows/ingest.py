@@ -33,7 +33,7 @@ from flows.tasks import (
     whole,
 )
 from presswatch import progress, workpool
-from presswatch.batches import even_batches, tapered_batches
+from presswatch.batches import even_batches, tapered_batches, within_bytes
 from presswatch.extract.pool import MIN_DOCS_PER_WORKER, PendingExtraction, start_workers, submit_many
 from presswatch.ingest.feeds import load_feed_configs, select_feeds
 from presswatch.ingest.warc import is_archive_file, iter_archive_batches
@@ -109,7 +109,7 @@ def ingest_archive(settings: Settings, run_id: str, summary: RunSummary, path: s
     Records that are not documents (requests, images, revisits) are listed as skipped, one line per reason.
     """
     found, skipped = -1 if counted else 0, Counter[str]()
-    for batch in iter_archive_batches(path, settings.max_input_bytes, settings.batch_size):
+    for batch in iter_archive_batches(path, settings.max_input_bytes, settings.batch_size, settings.batch_max_bytes):
         n = len(batch.documents) + len(batch.rejections)
         found += n
         discovered(settings, run_id, n)
@@ -157,7 +157,13 @@ def ingest_files(settings: Settings, run_id: str, summary: RunSummary) -> None:
     if to_read:
         prepare_in_background(settings.expectations_dir)  # GX's import overlaps with it too
     in_flight: InFlight | None = None
-    for batch in tapered_batches(to_read, settings.batch_size):
+
+    def held(path: str) -> int:  # what reading it will hold: a file over the input cap gives a head sample
+        return min(states[path].size, settings.max_input_bytes) if path in states else 0
+
+    cap = settings.batch_max_bytes
+    batches = within_bytes(tapered_batches(to_read, settings.batch_size, size_of=held, max_bytes=cap), held, cap)
+    for batch in batches:
         raws, unreadable = read_batch(whole(batch), settings.max_input_bytes, seeds)
         progress.advance("read", len(batch))
         started = start_documents(settings, raws, unreadable, {p: states[p] for p in batch if p in states})
@@ -235,7 +241,7 @@ def ingest_flow(
                 summary.counts["inputs_discovered"] += found
                 progress.add_total(found)
                 progress.advance("read", found)
-                for batch in even_batches(docs, size):
+                for batch in within_bytes(even_batches(docs, size), lambda d: len(d.data), settings.batch_max_bytes):
                     _tally(summary, process_documents(settings, batch, run_id))
                 if refused:
                     _tally(summary, process_documents(settings, [], run_id, refused))

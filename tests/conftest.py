@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ import pytest
 # Before Prefect is imported anywhere: its home (and SQLite DB) in a temp folder, telemetry off.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="presswatch-prefect-home-")
 os.environ.setdefault("PREFECT_HOME", _PREFECT_HOME)
+atexit.register(shutil.rmtree, _PREFECT_HOME, True)  # each test session left one behind in /tmp
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # The session's API server inherits these (stack notes): CLI runs in subprocesses use it too, and larger
 # batches keep its SQLite from locking on 2 cores.

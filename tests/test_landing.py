@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from presswatch.records import Article, RawDocument, Rejection
-from presswatch.store.landing import OUTCOMES, Known, article_id_for, plan_landing
+from presswatch.store.landing import OUTCOMES, Known, article_id_for, article_ids_of, plan_landing
 from presswatch.store.rawcodec import unpack
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
@@ -29,6 +29,22 @@ def _plan(raws: list[RawDocument], results: dict, known: Known | None = None):
 def test_article_id_ignores_whitespace_punctuation_and_width():
     assert article_id_for("深度求索，发布了 R1。") == article_id_for("深度求索,发布了R1.")
     assert article_id_for("深度求索发布了R1") != article_id_for("深度求索发布了R2")
+
+
+def test_article_ids_of_a_batch_are_those_landing_computes():
+    a, b = RawDocument("a.txt", b"one"), RawDocument("b.txt", b"two")
+    results = {a.sha256: _article(a, "正文一"), b.sha256: Rejection("b.txt", b.sha256, "extract", ["empty"])}
+    assert article_ids_of(results) == {a.sha256: article_id_for("正文一")}
+
+
+def test_landing_uses_the_article_ids_it_is_given():
+    # The caller looked the bodies up by these ids; landing must file the article under the same one.
+    raw = RawDocument("a.txt", b"one")
+    plan = plan_landing(
+        [raw], {raw.sha256: _article(raw, "正文一")}, Known(), formats={}, warnings={}, flow_run_id="run-1",
+        now=NOW, extractor_version="test", article_ids={raw.sha256: "given-id"},
+    )  # fmt: skip
+    assert plan.articles[0]["article_id"] == "given-id"
 
 
 def test_new_document_lands_as_version_one():

@@ -145,3 +145,17 @@ def test_data_docs_hold_every_batch_of_the_run_the_last_one_included(
     sizes = sorted(json.loads(p.read_text())["meta"]["batch_kwargs"]["data_asset_name"] for p in results)
     assert sizes == sorted(f"{suite} batch of {n} rows" for suite in ("articles", "documents") for n in (1, 2, 2))
     assert (tmp_path / "docs" / "index.html").exists()
+
+
+def test_a_batch_holds_no_more_input_bytes_than_the_cap(
+    seeds_dir: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # The count allows one batch of five; a cap below two seed files' bytes makes five batches of one.
+    cap = min(p.stat().st_size for p in seeds_dir.glob("*.txt")) + 1
+    monkeypatch.setenv("PRESSWATCH_BATCH_MAX_BYTES", str(cap))
+    monkeypatch.setenv("PRESSWATCH_DATA_DOCS", str(tmp_path / "docs"))
+    summary = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path), include_feeds=False)
+    assert summary.counts["new"] == 5 and summary.balanced
+    results = sorted((tmp_path / "docs" / "validation_results").rglob("*.json"))
+    sizes = sorted(json.loads(p.read_text())["meta"]["batch_kwargs"]["data_asset_name"] for p in results)
+    assert sizes == sorted(f"{suite} batch of 1 rows" for suite in ("articles", "documents") for _ in range(5))

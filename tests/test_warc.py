@@ -213,6 +213,17 @@ def test_batches_count_skips_by_category(archive: Callable[..., Archive], pages:
     assert sum(b.skipped["request record"] for b in batches) == len(pages)
 
 
+def test_batches_hold_at_most_the_byte_cap_of_documents(archive: Callable[..., Archive], pages: list[bytes]) -> None:
+    a = archive()
+    for i, page in enumerate(pages):
+        a.add(f"http://x.example/{i}", page)
+    cap = max(map(len, pages)) + 1  # no page is over it, no two pages fit under it
+    assert min(map(len, pages)) * 2 > cap
+    batches = list(iter_archive_batches(a.close(), CAP, 100, cap))
+    assert [len(b.documents) for b in batches] == [1] * len(pages)  # the count alone allows one batch
+    assert [d.data for b in batches for d in b.documents] == pages
+
+
 def test_looks_like_archive_knows_warc_arc_and_not_other_gzip() -> None:
     assert looks_like_archive(b"WARC/1.1\r\nWARC-Type: warcinfo\r\n")
     assert looks_like_archive(b"filedesc://IA-001102.arc 0.0.0.0 20000101000000 text/plain 76\n")

@@ -17,6 +17,10 @@ from presswatch.workpool import cluster_address, get_pool, warm
 
 MIN_DOCS_PER_WORKER = 8
 CHUNKS_PER_WORKER = 4  # several chunks per worker per batch, so one slow page does not idle the others
+# ...and at most this many pages a chunk (~0.4 s of work), so that the run's last chunks end close together:
+# a quarter of a worker's share of a 1,000-page batch was ~110 pages, and the last batch ended with one worker
+# busy for up to a chunk (~1 s) while the other had nothing left.
+MAX_CHUNK_DOCS = 16
 
 Result = Article | Rejection
 
@@ -81,7 +85,7 @@ def submit_many(raws: list[RawDocument], *, workers: int, max_bytes: int) -> Pen
     if not unique or (not on_cluster and (workers <= 1 or len(unique) < MIN_DOCS_PER_WORKER * 2)):
         return pending
     pool = get_pool(workers)
-    size = max(1, -(-len(unique) // (max(workers, 2) * CHUNKS_PER_WORKER)))
+    size = max(1, min(-(-len(unique) // (max(workers, 2) * CHUNKS_PER_WORKER)), MAX_CHUNK_DOCS))
     for start in range(0, len(unique), size):
         chunk = unique[start : start + size]
         pending.futures.append(pool.submit(extract_chunk, chunk, max_bytes))

@@ -260,19 +260,27 @@ class ArchiveBatch:
         return len(self.documents) + len(self.rejections)
 
 
-def iter_archive_batches(path: str | Path, max_input_bytes: int, size: int) -> Iterator[ArchiveBatch]:
-    """`iter_archive` grouped into batches of at most `size` documents + rejections (the last may hold
-    only skipped counts): what the ingest flow hands to one extract/validate/land round."""
+def iter_archive_batches(
+    path: str | Path, max_input_bytes: int, size: int, max_batch_bytes: int | None = None
+) -> Iterator[ArchiveBatch]:
+    """`iter_archive` grouped into batches of at most `size` documents + rejections, and of documents
+    whose bytes reach `max_batch_bytes` at most by their last one (the last batch may hold only skipped
+    counts): what the ingest flow hands to one extract/validate/land round."""
     batch = ArchiveBatch()
+    held = 0
     for item in iter_archive(path, max_input_bytes):
         if isinstance(item, RawDocument):
+            if max_batch_bytes is not None and batch.documents and held + len(item.data) > max_batch_bytes:
+                yield batch
+                batch, held = ArchiveBatch(), 0
             batch.documents.append(item)
+            held += len(item.data)
         elif isinstance(item, Rejection):
             batch.rejections.append(item)
         else:
             batch.skipped[item.category] += 1
         if len(batch) >= size:
             yield batch
-            batch = ArchiveBatch()
+            batch, held = ArchiveBatch(), 0
     if len(batch) or batch.skipped:
         yield batch

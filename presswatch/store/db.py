@@ -25,7 +25,7 @@ from presswatch.store.connections import connect as connect
 from presswatch.store.connections import connection as connection
 from presswatch.store.holds import hold as hold
 from presswatch.store.holds import hold_cache as hold_cache
-from presswatch.store.landing import Known, LandingPlan, article_id_for, plan_landing, story_key_for
+from presswatch.store.landing import Known, LandingPlan, article_ids_of, plan_landing, story_keys_of
 from presswatch.store.memory import WarehouseOutOfMemory as WarehouseOutOfMemory
 from presswatch.store.memory import configure as configure
 from presswatch.store.memory import whole_archive_memory as whole_archive_memory
@@ -203,12 +203,10 @@ def land_batch(
     """
     with transaction(con):
         known = known_for(con, [r.sha256 for r in raws])
-        articles = [r for r in results.values() if isinstance(r, Article)]
-        existing, latest = articles_known(
-            con, [article_id_for(a.text) for a in articles], [story_key_for(a) for a in articles]
-        )
+        ids = article_ids_of(results)
+        existing, latest = articles_known(con, list(ids.values()), story_keys_of(results))
         known = Known(known.documents, known.duplicate_sources, existing, latest)
-        plan = plan_landing(raws, results, known, **plan_kwargs)
+        plan = plan_landing(raws, results, known, article_ids=ids, **plan_kwargs)
         _insert(con, "documents", plan.documents)
         _insert(con, "articles", plan.articles)
         _insert(con, "duplicates", plan.duplicates)
@@ -372,11 +370,9 @@ def release_batch(
     quarantine row, so only articles, duplicates and the release marks are written; `also` writes with them.
     """
     with transaction(con):
-        articles = [r for r in results.values() if isinstance(r, Article)]
-        existing, latest = articles_known(
-            con, [article_id_for(a.text) for a in articles], [story_key_for(a) for a in articles]
-        )
-        plan = plan_landing(raws, results, Known(articles=existing, latest=latest), **plan_kwargs)
+        ids = article_ids_of(results)
+        existing, latest = articles_known(con, list(ids.values()), story_keys_of(results))
+        plan = plan_landing(raws, results, Known(articles=existing, latest=latest), article_ids=ids, **plan_kwargs)
         _insert(con, "articles", plan.articles)
         _insert(con, "duplicates", plan.duplicates)
         _record_inputs(con, plan, plan_kwargs["flow_run_id"], plan_kwargs["now"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,15 @@ def article_id_for(text: str) -> str:
     normalised = text if unicodedata.is_normalized("NFKC", text) else nfkc(text)
     norm = alnum_only(normalised.casefold())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def article_ids_of(results: Mapping[str, Article | Rejection]) -> dict[str, str]:
+    """doc_sha256 -> article_id_for(text) of the articles among a batch's results."""
+    return {sha: article_id_for(r.text) for sha, r in results.items() if isinstance(r, Article)}
+
+
+def story_keys_of(results: Mapping[str, Article | Rejection]) -> list[str]:
+    return [story_key_for(r) for r in results.values() if isinstance(r, Article)]
 
 
 def story_key_for(article: Article) -> str:
@@ -85,11 +95,15 @@ def plan_landing(
     now: datetime,
     extractor_version: str,
     unreadable: list[Rejection] | None = None,
+    article_ids: Mapping[str, str] | None = None,
 ) -> LandingPlan:
     """`results` maps doc_sha256 -> extraction/validation result for every raw not already known.
 
-    `formats` maps doc_sha256 -> (format, encoding) as far as decoding got.
+    `formats` maps doc_sha256 -> (format, encoding) as far as decoding got. `article_ids` maps doc_sha256
+    -> article_id_for(text) where the caller has it already (it looked the bodies up): computed once, as
+    normalising a body is most of landing's own CPU after compression.
     """
+    ids = article_ids or {}
     plan = LandingPlan()
     seen_docs: dict[str, tuple[str, str | None]] = dict(known.documents)
     seen_articles = set(known.articles)
@@ -142,7 +156,7 @@ def plan_landing(
             plan.outcomes.append(Outcome(raw.source, sha, "quarantined", "; ".join(result.reasons)))
             continue
 
-        article_id = article_id_for(result.text)
+        article_id = ids.get(sha) or article_id_for(result.text)
         seen_docs[sha] = (raw.source, article_id)
         if article_id in seen_articles:
             plan.duplicates.append(_dup_row(sha, raw.source, article_id, "same-text", now, flow_run_id))
