@@ -67,8 +67,8 @@ def tapered_batches(
 def within_bytes(batches: Iterable[list[T]], size_of: Callable[[T], int], max_bytes: int) -> Iterator[list[T]]:
     """Each batch, split where its items' bytes would pass `max_bytes`: the bytes a run holds stay bounded
     whatever the inputs weigh (two batches are in flight). A batch of pages of common size is never split
-    (1,000 pages of 165 kB are 165 MB); one of many large files is, into consecutive runs under the cap. An
-    item over the cap on its own is a batch of one."""
+    (500 pages of 170 kB are 85 MB); one of many large files is, into consecutive runs under the cap. An item
+    over the cap on its own is a batch of one."""
     for batch in batches:
         part: list[T] = []
         held = 0
