@@ -33,7 +33,7 @@ from flows.tasks import (
     whole,
 )
 from presswatch import progress, workpool
-from presswatch.batches import even_batches, tapered_batches, within_bytes
+from presswatch.batches import even_batches, tapered_batches
 from presswatch.extract.pool import MIN_DOCS_PER_WORKER, PendingExtraction, start_workers, submit_many
 from presswatch.ingest.feeds import load_feed_configs, select_feeds
 from presswatch.ingest.warc import is_archive_file, iter_archive_batches
@@ -161,9 +161,7 @@ def ingest_files(settings: Settings, run_id: str, summary: RunSummary) -> None:
     def held(path: str) -> int:  # what reading it will hold: a file over the input cap gives a head sample
         return min(states[path].size, settings.max_input_bytes) if path in states else 0
 
-    cap = settings.batch_max_bytes
-    batches = within_bytes(tapered_batches(to_read, settings.batch_size, size_of=held, max_bytes=cap), held, cap)
-    for batch in batches:
+    for batch in tapered_batches(to_read, settings.batch_size, size_of=held, max_bytes=settings.batch_max_bytes):
         raws, unreadable = read_batch(whole(batch), settings.max_input_bytes, seeds)
         progress.advance("read", len(batch))
         started = start_documents(settings, raws, unreadable, {p: states[p] for p in batch if p in states})
@@ -241,7 +239,7 @@ def ingest_flow(
                 summary.counts["inputs_discovered"] += found
                 progress.add_total(found)
                 progress.advance("read", found)
-                for batch in within_bytes(even_batches(docs, size), lambda d: len(d.data), settings.batch_max_bytes):
+                for batch in even_batches(docs, size, size_of=lambda d: len(d.data), max_bytes=settings.batch_max_bytes):
                     _tally(summary, process_documents(settings, batch, run_id))
                 if refused:
                     _tally(summary, process_documents(settings, [], run_id, refused))

@@ -24,7 +24,7 @@ from flows.tasks import (
     validate_batch,
     whole,
 )
-from presswatch.batches import even_batches, within_bytes
+from presswatch.batches import even_batches
 from presswatch.records import OUTCOME_COUNTER, Article, RawDocument, Rejection, RunSummary
 from presswatch.settings import Settings, load_settings
 from presswatch.store import db as warehouse
@@ -74,7 +74,8 @@ def reprocess_flow(
         discovered(settings, run_id, len(raws))
         status = "failed"
         try:
-            for batch in within_bytes(even_batches(raws, settings.batch_size), lambda r: len(r.data), settings.batch_max_bytes):
+            cap = settings.batch_max_bytes
+            for batch in even_batches(raws, settings.batch_size, size_of=lambda r: len(r.data), max_bytes=cap):
                 results = extract_batch(whole(batch), settings.workers, settings.max_input_bytes)
                 results, warnings, validation_rows = validate_batch(whole(batch), whole(results), settings)
                 outcomes = release(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
@@ -9,16 +10,29 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def even_batches(items: Sequence[T], size: int, n_batches: int = 0) -> Iterator[list[T]]:
+def even_batches(
+    items: Sequence[T],
+    size: int,
+    n_batches: int = 0,
+    *,
+    size_of: Callable[[T], int] | None = None,
+    max_bytes: int | None = None,
+) -> Iterator[list[T]]:
     """Consecutive batches of at most `size` items, as few as that allows (or `n_batches`, if more), their
-    sizes differing by one at most.
+    sizes differing by one at most; with `size_of` and `max_bytes`, of at most `max_bytes` too (see
+    `tapered_batches`).
 
     Not `size`, `size`, ..., remainder: the last batch is validated and landed while the workers have
     nothing left to extract, and a small remainder costs a batch's fixed costs (a GX run, a checkpoint)
     for a few inputs. 2,005 pages in batches of 500 ended with a batch of 5 that kept one core busy for
     4.6 s after extraction was over; as 5 x 401 the run ends with one batch of 401.
     """
-    n_batches = min(max(-(-len(items) // max(1, size)), n_batches), len(items))
+    n = max(-(-len(items) // max(1, size)), n_batches, _count_for_bytes(items, size_of, max_bytes, 1.0))
+    return _capped(_even(items, n), size_of, max_bytes)
+
+
+def _even(items: Sequence[T], n_batches: int) -> Iterator[list[T]]:
+    n_batches = min(n_batches, len(items))
     start = 0
     for i in range(n_batches):
         end = start + len(items) // n_batches + (1 if i < len(items) % n_batches else 0)
@@ -48,20 +62,37 @@ def tapered_batches(
     With `size_of` and `max_bytes`, there are also enough batches for each to hold `max_bytes` or less on
     average: what a batch holds in memory follows its bytes, not its count of items (where the count
     allows 1,000, 2,000 pages of ~170 kB make 3 batches at 160 MB and 20,000 make 23, all of about the same
-    bytes). `within_bytes` then splits a batch that still holds more (a run of large files).
+    bytes); a batch that still holds more (a run of large files) is split (`within_bytes`).
     """
-    n_batches = -(-len(items) // max(1, size))
-    if size_of is not None and max_bytes is not None:
-        total = sum(size_of(item) for item in items)
-        if total > max_bytes:  # all batches but the last hold total / (n - 1 + last_share) bytes each
-            n_batches = max(n_batches, math.ceil(total / max_bytes + 1 - last_share))
+    n_batches = max(-(-len(items) // max(1, size)), _count_for_bytes(items, size_of, max_bytes, last_share))
     n_batches = min(n_batches, len(items))
     if n_batches < 2:
-        yield from even_batches(items, size)
-        return
+        return _capped(_even(items, n_batches), size_of, max_bytes)
     last = max(1, round(len(items) * last_share / (n_batches - 1 + last_share)))
-    yield from even_batches(items[: len(items) - last], size, n_batches - 1)
-    yield list(items[len(items) - last :])
+    head = even_batches(items[: len(items) - last], size, n_batches - 1)  # the count binds there too
+    tapered = itertools.chain(head, [list(items[len(items) - last :])])
+    return _capped(tapered, size_of, max_bytes)
+
+
+def _count_for_bytes(
+    items: Sequence[T], size_of: Callable[[T], int] | None, max_bytes: int | None, last_share: float
+) -> int:
+    """Batches needed for all but the last, which holds `last_share` of one, to hold `max_bytes` at most.
+    An even split gives some batches one item more than the average: room for the largest is left."""
+    if size_of is None or max_bytes is None or not items:
+        return 0
+    sizes = [size_of(item) for item in items]
+    total = sum(sizes)
+    if total <= max_bytes:
+        return 1
+    room = max_bytes - max(sizes)
+    return math.ceil(total / (room if room > 0 else max_bytes) + 1 - last_share)
+
+
+def _capped(
+    batches: Iterator[list[T]], size_of: Callable[[T], int] | None, max_bytes: int | None
+) -> Iterator[list[T]]:
+    return within_bytes(batches, size_of, max_bytes) if size_of is not None and max_bytes is not None else batches
 
 
 def within_bytes(batches: Iterable[list[T]], size_of: Callable[[T], int], max_bytes: int) -> Iterator[list[T]]:

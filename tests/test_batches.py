@@ -69,3 +69,9 @@ def test_batches_by_bytes_hold_about_the_same_bytes_at_any_run_size(n: int) -> N
 def test_batches_under_the_byte_cap_follow_the_count() -> None:
     small = list(tapered_batches(list(range(2005)), 500, size_of=lambda _: 10_000, max_bytes=160_000_000))
     assert [len(b) for b in small] == [463, 463, 463, 462, 154]
+
+
+def test_even_batches_by_bytes_are_split_evenly_not_cut_at_the_cap() -> None:
+    # 10 items of 30 bytes under a cap of 100: five batches of two, not 3 + 3 + 3 + 1.
+    batches = list(even_batches(list(range(10)), 500, size_of=lambda _: 30, max_bytes=100))
+    assert [len(b) for b in batches] == [2, 2, 2, 2, 2]
