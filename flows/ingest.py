@@ -72,6 +72,10 @@ def start_documents(
     """Skip what the warehouse already holds and start extracting the rest; returns without waiting."""
     fresh = unknown_only(settings, whole(raws)) if raws else []
     pending = submit_many(fresh, workers=settings.workers, max_bytes=settings.max_input_bytes) if fresh else None
+    if pending is not None and pending.handed_over:
+        # The workers return the bytes compressed (pending.stored): held here they would double what a
+        # batch costs this process while it lands. Inputs already known need none.
+        raws, fresh = [r.without_data() for r in raws], [r.without_data() for r in fresh]
     return InFlight(raws, unreadable or [], fresh, pending, files or {})
 
 
@@ -86,7 +90,7 @@ def finish_documents(settings: Settings, batch: InFlight, run_id: str) -> list[t
     progress.advance("validated", n)
     outcomes = land(
         settings, whole(batch.raws), whole(results), whole(warnings), whole(validation_rows), run_id,
-        whole(batch.unreadable), whole(batch.files),
+        whole(batch.unreadable), whole(batch.files), whole(batch.pending.stored if batch.pending else {}),
     )
     progress.advance("landed", len(outcomes))
     return outcomes

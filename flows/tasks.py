@@ -185,8 +185,10 @@ def land(
     run_id: str,
     unreadable: list[Rejection],
     files: dict[str, file_index.FileState] | None = None,
+    stored: dict[str, bytes] | None = None,
 ) -> list[tuple[str, str, str]]:
-    """One batch in one transaction, with the file index entries of the files it read (`files`)."""
+    """One batch in one transaction, with the file index entries of the files it read (`files`). `stored`:
+    the inputs' bytes as the workers compressed them, by doc_sha256 (the rest are compressed here)."""
     from presswatch.extract.document import EXTRACTOR_VERSION
 
     formats = {sha: _format_of(r) for sha, r in results.items()}
@@ -202,6 +204,7 @@ def land(
             now=now,
             extractor_version=EXTRACTOR_VERSION,
             unreadable=unreadable,
+            stored=stored,
             also=lambda c, p: _with_batch(c, p, files or {}, {r.source for r in raws}, run_id, validation_rows, now),
         )
     return [(o.source, o.outcome, o.detail) for o in plan.outcomes]

@@ -7,7 +7,7 @@ Plain dataclasses: no Prefect, no DuckDB, picklable for process pools.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -32,6 +32,8 @@ class RawDocument:
     # hashed them as it read them; always for a head sample.
     full_size: int | None = None
     full_sha256: str | None = None
+    # held_size: how many bytes `data` held before without_data() dropped them (None: `data` is all there).
+    held_size: int | None = None
 
     @cached_property
     def sha256(self) -> str:
@@ -39,12 +41,28 @@ class RawDocument:
         return self.full_sha256 or sha256_hex(self.data)
 
     @property
+    def held(self) -> int:
+        """Bytes read of this input: all of them, or a head sample over the size cap."""
+        return self.held_size if self.held_size is not None else len(self.data)
+
+    @property
     def byte_size(self) -> int:
-        return self.full_size if self.full_size is not None else len(self.data)
+        return self.full_size if self.full_size is not None else self.held
 
     @property
     def truncated(self) -> bool:
-        return self.full_size is not None and self.full_size > len(self.data)
+        return self.full_size is not None and self.full_size > self.held
+
+    @property
+    def dropped(self) -> bool:
+        return self.held_size is not None
+
+    def without_data(self) -> RawDocument:
+        """This input with its bytes dropped and everything else kept (sha256, byte_size, truncated): what
+        the flow holds once extraction has the bytes and returns them compressed (extract/pool.py)."""
+        if self.dropped:
+            return self
+        return replace(self, data=b"", full_sha256=self.sha256, held_size=len(self.data))
 
 
 @dataclass

@@ -136,10 +136,11 @@ _ENV: dict[str, tuple[str, Callable[[str], Any], Callable[[], Any]]] = {
     "outlets_path": ("PRESSWATCH_OUTLETS", _path, lambda: SEEDS_DIR / "outlets.yaml"),
     # Generated GX Data Docs live outside git.
     "data_docs_dir": ("PRESSWATCH_DATA_DOCS", _path, lambda: DATA_DOCS_DIR),
-    # A batch has fixed costs (a GX run, a checkpoint, four task runs): 2,000 pages in batches of 1,000 took
-    # 1.3 CPU s less in the flow process than in batches of 500, but the flow process's peak grew with the
-    # batch (a 20,000-page run 932 -> 1,106-1,183 MiB: landing holds ~150 MB of DuckDB buffers a batch).
-    "batch_size": ("PRESSWATCH_BATCH_SIZE", _positive_int, lambda: 500),
+    # A batch has fixed costs (two GX runs, a checkpoint, five task runs): 2,000 pages in batches of 1,000 take
+    # 1.1-1.3 CPU s less in the flow process than in batches of 500. Its memory follows the batch's bytes, which
+    # the flow process drops once the workers have them (extract/pool.py): a 20,000-page run peaked at 1,405
+    # MiB for its process tree in batches of 1,000, against 1,538 MiB when it held them until landing.
+    "batch_size": ("PRESSWATCH_BATCH_SIZE", _positive_int, lambda: 1000),
     # What a batch holds follows its bytes: ~1,000 web pages of 160 kB. It binds for large pages only.
     "batch_max_bytes": ("PRESSWATCH_BATCH_MAX_BYTES", _positive_int, lambda: 160_000_000),
     "workers": ("PRESSWATCH_WORKERS", _positive_int, lambda: min(2, os.cpu_count() or 1)),

@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from flows.ingest import ingest_flow
+from presswatch import workpool
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).parent / "dask"
@@ -110,6 +111,9 @@ def _cluster_ran(address: str, prefix: str) -> bool:
 def test_extraction_on_a_dask_cluster_lands_what_a_local_run_lands(
     cluster: str, inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
+    # The flow switches this process's executor to the cluster; put it back, or later tests in this worker
+    # would send their extraction to a scheduler that has been stopped.
+    monkeypatch.setattr(workpool, "_cluster", workpool.cluster_address())
     local = ingest_flow(seeds_dir=str(inputs), db_path=str(tmp_path / "local.duckdb"), include_feeds=False,
                         workers=2)  # fmt: skip
     assert not _cluster_ran(cluster, "extract_chunk")

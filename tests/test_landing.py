@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from presswatch.records import Article, RawDocument, Rejection
 from presswatch.store.landing import OUTCOMES, Known, article_id_for, article_ids_of, plan_landing
-from presswatch.store.rawcodec import unpack
+from presswatch.store.rawcodec import pack, unpack
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -54,6 +56,35 @@ def test_new_document_lands_as_version_one():
     assert plan.articles[0]["version"] == 1 and plan.articles[0]["supersedes"] is None
     doc = plan.documents[0]
     assert len(plan.documents) == 1 and unpack(doc["raw"], doc["raw_codec"]) == b"one"
+
+
+def test_landing_stores_the_bytes_the_workers_compressed():
+    raw = RawDocument("a.txt", b"one")
+    handed = raw.without_data()
+    plan = plan_landing(
+        [handed], {raw.sha256: _article(raw, "正文一")}, Known(), formats={}, warnings={}, flow_run_id="run-1",
+        now=NOW, extractor_version="test", stored={raw.sha256: pack(b"one")[0]},
+    )  # fmt: skip
+    doc = plan.documents[0]
+    assert unpack(doc["raw"], doc["raw_codec"]) == b"one" and doc["byte_size"] == 3
+
+
+def test_an_input_whose_bytes_were_dropped_and_not_returned_is_an_error_not_an_empty_raw():
+    raw = RawDocument("a.txt", b"one").without_data()
+    with pytest.raises(ValueError, match=r"a\.txt"):
+        _plan([raw], {raw.sha256: _article(raw, "正文一")})
+
+
+def test_dropping_the_bytes_keeps_digest_size_and_truncation():
+    whole = RawDocument("a.txt", b"0123456789")
+    sample = RawDocument("big.txt", b"0123", full_size=10, full_sha256="f" * 64)
+    for raw in (whole, sample):
+        dropped = raw.without_data()
+        assert dropped.data == b"" and dropped.dropped and not raw.dropped
+        assert (dropped.sha256, dropped.byte_size, dropped.truncated, dropped.held) == (
+            raw.sha256, raw.byte_size, raw.truncated, raw.held,
+        )  # fmt: skip
+    assert sample.without_data().truncated and not whole.without_data().truncated
 
 
 def test_same_bytes_under_same_name_is_unchanged_and_writes_nothing():

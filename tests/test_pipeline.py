@@ -12,8 +12,10 @@ import duckdb
 import pytest
 
 from flows.ingest import ingest_flow
+from presswatch.ingest.sources import HEAD_SAMPLE_BYTES
 from presswatch.records import RunSummary
 from presswatch.store.file_index import UNCHANGED_DETAIL
+from presswatch.store.rawcodec import unpack
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -159,3 +161,26 @@ def test_a_batch_holds_no_more_input_bytes_than_the_cap(
     results = sorted((tmp_path / "docs" / "validation_results").rglob("*.json"))
     sizes = sorted(json.loads(p.read_text())["meta"]["batch_kwargs"]["data_asset_name"] for p in results)
     assert sizes == sorted(f"{suite} batch of 1 rows" for suite in ("articles", "documents") for _ in range(5))
+
+
+def test_bytes_compressed_by_the_workers_land_as_they_were_read(
+    tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # Enough inputs for the worker pool, which returns each input's bytes compressed while the flow drops its
+    # own copy; one input over the size cap keeps only its head.
+    seeds = tmp_path / "in"
+    seeds.mkdir()
+    for i in range(20):
+        (seeds / f"{i:02}.txt").write_text(f"第{i}篇。深度求索周一发布推理模型，公开了权重和技术报告。\n" * (i + 1))
+    (seeds / "big.txt").write_bytes(b"x" * (2 * HEAD_SAMPLE_BYTES))
+    monkeypatch.setenv("PRESSWATCH_MAX_INPUT_BYTES", "3000")
+    summary = ingest_flow(seeds_dir=str(seeds), db_path=str(db_path), include_feeds=False, workers=2)
+    assert summary.balanced
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute("SELECT source, raw, raw_codec, raw_truncated, byte_size FROM documents").fetchall()
+    assert len(rows) == 21
+    for source, raw, codec, truncated, size in rows:
+        data = Path(source).read_bytes()
+        assert size == len(data)
+        assert unpack(raw, codec) == (data[:HEAD_SAMPLE_BYTES] if truncated else data), source
+    assert [Path(r[0]).name for r in rows if r[3]] == ["big.txt"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from presswatch.limits import over_size_cap
 from presswatch.records import Article, RawDocument, Rejection
+from presswatch.store.rawcodec import pack
 from presswatch.workpool import cluster_address, get_pool, warm
 
 MIN_DOCS_PER_WORKER = 8
@@ -39,9 +40,13 @@ def extract_one(raw: RawDocument, max_bytes: int) -> Result:
         return Rejection(raw.source, raw.sha256, "extract", [f"extractor error: {type(exc).__name__}: {exc}"])
 
 
-def extract_chunk(raws: list[RawDocument], max_bytes: int) -> list[Result]:
-    """What a worker runs: bytes in, records out; no warehouse, no settings, no Prefect."""
-    return [extract_one(raw, max_bytes) for raw in raws]
+def extract_chunk(raws: list[RawDocument], max_bytes: int, compress: bool = True) -> list[tuple[Result, bytes]]:
+    """What a worker runs: bytes in, records out, each with its input's bytes compressed as documents.raw
+    stores them (rawcodec.pack); no warehouse, no settings, no Prefect. Compressed here, the flow process
+    drops each batch's bytes once they are sent (at 1,000-page batches its peak fell by the batch held for
+    landing) and the compression runs on every worker instead of in the flow. `compress=False` for callers
+    whose inputs are stored already (re-processing): b"" in its place."""
+    return [(extract_one(raw, max_bytes), pack(raw.data)[0] if compress else b"") for raw in raws]
 
 
 def load_extractors() -> None:
@@ -62,23 +67,41 @@ def start_workers(workers: int) -> None:
 
 @dataclass
 class PendingExtraction:
-    """A batch whose extraction has been started; `results()` waits for it."""
+    """A batch whose extraction has been started; `results()` waits for it.
 
-    unique: list[RawDocument]
+    Handed to workers, the batch keeps only its inputs' digests: the bytes live in the executor's queue until
+    a worker has them, and come back compressed in `stored` (filled by `results()`) for landing."""
+
+    unique: list[RawDocument]  # extracted in-process by results(); empty once handed to workers
     max_bytes: int
-    futures: list[Future[list[Result]]] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)  # of the inputs handed to workers, in submission order
+    futures: list[Future[list[tuple[Result, bytes]]]] = field(default_factory=list)
+    stored: dict[str, bytes] = field(default_factory=dict)  # doc_sha256 -> rawcodec.pack(bytes), from workers
 
     def results(self) -> dict[str, Result]:
-        if not self.futures:  # in-process: extracted now, by the caller
+        if not self.futures:  # in-process: extracted now, by the caller (landing compresses the bytes)
             return {r.sha256: extract_one(r, self.max_bytes) for r in self.unique}
-        out: list[Result] = []
+        out: list[tuple[Result, bytes]] = []
         for fut in self.futures:
             out.extend(fut.result())
-        return {r.sha256: res for r, res in zip(self.unique, out, strict=True)}
+        results: dict[str, Result] = {}
+        for sha, (result, stored) in zip(self.digests, out, strict=True):
+            results[sha] = result
+            if stored:
+                self.stored[sha] = stored
+        return results
+
+    @property
+    def handed_over(self) -> bool:
+        """The inputs went to workers: the caller may drop their bytes (RawDocument.without_data)."""
+        return bool(self.futures)
 
 
-def submit_many(raws: list[RawDocument], *, workers: int, max_bytes: int) -> PendingExtraction:
-    """Start extracting one result per distinct content (a document under several names is done once)."""
+def submit_many(
+    raws: list[RawDocument], *, workers: int, max_bytes: int, compress: bool = True
+) -> PendingExtraction:
+    """Start extracting one result per distinct content (a document under several names is done once).
+    `compress`: the workers return the inputs' bytes compressed for landing (`stored`)."""
     unique = list({r.sha256: r for r in raws}.values())
     pending = PendingExtraction(unique, max_bytes)
     on_cluster = cluster_address() is not None
@@ -88,10 +111,12 @@ def submit_many(raws: list[RawDocument], *, workers: int, max_bytes: int) -> Pen
     size = max(1, min(-(-len(unique) // (max(workers, 2) * CHUNKS_PER_WORKER)), MAX_CHUNK_DOCS))
     for start in range(0, len(unique), size):
         chunk = unique[start : start + size]
-        pending.futures.append(pool.submit(extract_chunk, chunk, max_bytes))
+        pending.futures.append(pool.submit(extract_chunk, chunk, max_bytes, compress))
+    pending.digests, pending.unique = [r.sha256 for r in unique], []
     return pending
 
 
 def extract_many(raws: list[RawDocument], *, workers: int, max_bytes: int) -> dict[str, Result]:
-    """doc_sha256 -> result, one extraction per distinct content even if it came under several names."""
-    return submit_many(raws, workers=workers, max_bytes=max_bytes).results()
+    """doc_sha256 -> result, one extraction per distinct content even if it came under several names. The
+    caller keeps the bytes (landing compresses what it stores), so the workers do not compress them."""
+    return submit_many(raws, workers=workers, max_bytes=max_bytes, compress=False).results()

@@ -17,7 +17,7 @@ from typing import Any
 
 from presswatch.codepoints import alnum_only
 from presswatch.records import Article, RawDocument, Rejection
-from presswatch.store.rawcodec import pack
+from presswatch.store.rawcodec import CODEC, pack
 from presswatch.text import nfkc
 
 
@@ -96,14 +96,18 @@ def plan_landing(
     extractor_version: str,
     unreadable: list[Rejection] | None = None,
     article_ids: Mapping[str, str] | None = None,
+    stored: Mapping[str, bytes] | None = None,
 ) -> LandingPlan:
     """`results` maps doc_sha256 -> extraction/validation result for every raw not already known.
 
     `formats` maps doc_sha256 -> (format, encoding) as far as decoding got. `article_ids` maps doc_sha256
     -> article_id_for(text) where the caller has it already (it looked the bodies up): computed once, as
-    normalising a body is most of landing's own CPU after compression.
+    normalising a body is most of landing's own CPU after compression. `stored` maps doc_sha256 -> the
+    input's bytes already compressed by rawcodec.pack (by the extraction workers); the others are
+    compressed here, and an input whose bytes were dropped (RawDocument.without_data) must be in it.
     """
     ids = article_ids or {}
+    packed = stored or {}
     plan = LandingPlan()
     seen_docs: dict[str, tuple[str, str | None]] = dict(known.documents)
     seen_articles = set(known.articles)
@@ -133,7 +137,7 @@ def plan_landing(
         result = results[sha]
         fmt, enc = formats.get(sha, (None, None))
         # Over the size cap raw.data is only a head sample (ingest/sources.py), marked truncated.
-        stored, codec = pack(raw.data)
+        stored_bytes, codec = (packed[sha], CODEC) if sha in packed else pack(_bytes_of(raw))
         doc_row = {
             "doc_sha256": sha,
             "source": raw.source,
@@ -141,7 +145,7 @@ def plan_landing(
             "format": fmt,
             "encoding": enc,
             "byte_size": raw.byte_size,
-            "raw": stored,
+            "raw": stored_bytes,
             "raw_codec": codec,
             "raw_truncated": raw.truncated,
             "url": raw.url,
@@ -177,6 +181,12 @@ def plan_landing(
         else:
             plan.outcomes.append(Outcome(raw.source, sha, "new", article_id[:12]))
     return plan
+
+
+def _bytes_of(raw: RawDocument) -> bytes:
+    if raw.dropped:  # an empty documents.raw would lose the input for good
+        raise ValueError(f"the bytes of {raw.source} were dropped and none came back compressed")
+    return raw.data
 
 
 def _quarantine_row(r: Rejection, extractor_version: str, now: datetime, run: str | None) -> dict[str, Any]:

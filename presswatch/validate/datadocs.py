@@ -28,7 +28,7 @@ from presswatch.settings import DATA_DOCS_DIR
 from presswatch.validate.suites import SuiteRun, gx_context, take_suite_runs
 
 RESULTS_FOLDER = "validation_results"
-# Suite runs kept (two per batch): 100 batches, 50,000 documents at the default batch size. The index lists
+# Suite runs kept (two per batch): 100 batches, 100,000 documents at the default batch size. The index lists
 # them from index_facts.json (presswatch.validate.docsite), without reading each result back.
 KEEP_RESULTS = 200
 DEFAULT_RUN_NAME = "presswatch"

@@ -38,7 +38,7 @@ RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": [
 # Our two severities and the GX-native ones they must agree with (GX shows its own in Data Docs).
 SEVERITIES = {"block": "critical", "warn": "warning"}
 # Results waiting for Data Docs. A process that never builds docs (a test, a CLI check) must not grow
-# without bound; 500 suite runs is a 50,000-document run at the default batch size.
+# without bound; 500 suite runs (two a batch) is a 250,000-document run at the default batch size.
 PENDING_LIMIT = 500
 
 
