@@ -38,7 +38,7 @@ from presswatch.extract.pool import MIN_DOCS_PER_WORKER, PendingExtraction, star
 from presswatch.ingest.feeds import load_feed_configs, select_feeds
 from presswatch.ingest.warc import is_archive_file, iter_archive_batches
 from presswatch.records import OUTCOME_COUNTER, RawDocument, Rejection, RunSummary
-from presswatch.settings import Settings, load_settings
+from presswatch.settings import INGEST_DUCKDB_MEMORY, Settings, load_settings
 from presswatch.store import db as warehouse
 from presswatch.store.file_index import FileState
 from presswatch.validate.frames import prepare_in_background
@@ -204,7 +204,7 @@ def ingest_flow(
     """Ingest the files under seeds_dir, the web archives in `warcs` and the enabled feeds (plus `feeds`
     given here) into the warehouse."""
     settings = load_settings(seeds_dir=seeds_dir, db_path=db_path, batch_size=batch_size, workers=workers)
-    warehouse.configure(settings)  # DuckDB's memory limit
+    warehouse.configure(settings, default=INGEST_DUCKDB_MEMORY)  # DuckDB's memory limit: bounded
     seeds, db, size = str(settings.seeds_dir), str(settings.db_path), settings.batch_size
     workpool.use_cluster(settings.dask_address)  # extraction on a Dask cluster when one is configured
     logger = get_run_logger()

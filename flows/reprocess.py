@@ -26,7 +26,7 @@ from flows.tasks import (
 )
 from presswatch.batches import even_batches
 from presswatch.records import OUTCOME_COUNTER, Article, RawDocument, Rejection, RunSummary
-from presswatch.settings import Settings, load_settings
+from presswatch.settings import INGEST_DUCKDB_MEMORY, Settings, load_settings
 from presswatch.store import db as warehouse
 
 
@@ -64,7 +64,7 @@ def reprocess_flow(
     db_path: str | None = None, limit: int | None = None, workers: int | None = None
 ) -> RunSummary:
     settings = load_settings(db_path=db_path, workers=workers)
-    warehouse.configure(settings)  # DuckDB's memory limit
+    warehouse.configure(settings, default=INGEST_DUCKDB_MEMORY)  # DuckDB's memory limit: bounded
     db = str(settings.db_path)
     run_id = _run_id()
     summary = RunSummary(flow_run_id=run_id, db_path=db)

@@ -26,11 +26,14 @@ DEFAULT_LOCK_TIMEOUT_S = 120.0
 # summaries run's peak RSS grew with the archive (563 MiB at 10k articles, 1,803 MiB at 1M). Unset, a
 # summaries run takes SUMMARIES_DUCKDB_MEMORY: its work follows the new articles, and at 1M articles it
 # ran as fast under it (8.7 s, against 9.1 s) with a peak of 618 MiB; its full rebuilds, the migrations
-# and the desk's first build lift it (presswatch.store.memory.whole_archive_memory). Ingest keeps DuckDB's
-# own: landing writes the key indexes of articles and documents, which DuckDB holds in memory and which
-# grow with the archive (80 MiB for articles' at 1M).
+# and the desk's first build lift it (presswatch.store.memory.whole_archive_memory). An ingest or re-process
+# run takes INGEST_DUCKDB_MEMORY: under DuckDB's own, the pages it landed stayed cached and the flow process
+# grew with the run (20,000 HTML pages: 938 MiB at the end against ~560 MiB after the first batch; under
+# 128 MB, 782 MiB and no slower). Landing's key-index lookups load what they need: 3,000 articles inserted
+# into the 1M-article bench warehouse under 128 MB took 0.2 s (a migration, which rebuilds, is lifted).
 DEFAULT_DUCKDB_MEMORY: str | None = None
 SUMMARIES_DUCKDB_MEMORY = "256MB"
+INGEST_DUCKDB_MEMORY = "256MB"
 
 
 class SettingsError(ValueError):

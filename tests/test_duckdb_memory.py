@@ -8,7 +8,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from presswatch.settings import DEFAULT_DUCKDB_MEMORY, SUMMARIES_DUCKDB_MEMORY, load_settings
+from presswatch.settings import (
+    DEFAULT_DUCKDB_MEMORY,
+    INGEST_DUCKDB_MEMORY,
+    SUMMARIES_DUCKDB_MEMORY,
+    load_settings,
+)
 from presswatch.store import memory
 from presswatch.store.db import configure, connection, migrate, whole_archive_memory
 
@@ -25,7 +30,7 @@ def _setting(con, name: str) -> str:
 
 def test_by_default_duckdb_keeps_its_own_limit(tmp_path: Path) -> None:
     assert DEFAULT_DUCKDB_MEMORY is None
-    configure(load_settings({}))  # as an ingest run does (a summaries run in this process set its own)
+    configure(load_settings({}))  # as `presswatch sql` does (a flow run in this process set its own)
     own = _setting(duckdb.connect(), "memory_limit")
     with connection(tmp_path / "w.duckdb") as con:
         assert _setting(con, "memory_limit") == own
@@ -69,8 +74,8 @@ def test_a_summaries_run_is_bounded_unless_the_operator_says_otherwise(
     assert memory.memory_limit() == SUMMARIES_DUCKDB_MEMORY == "256MB"
     with connection(db_path) as con:
         assert _setting(con, "memory_limit") == "244.1 MiB"
-    reprocess_flow(db_path=str(db_path))  # landing keeps DuckDB's own (its key indexes grow with the archive)
-    assert memory.memory_limit() is None
+    reprocess_flow(db_path=str(db_path))  # landing is bounded as well, by its own default
+    assert memory.memory_limit() == INGEST_DUCKDB_MEMORY
     monkeypatch.setenv("PRESSWATCH_DUCKDB_MEMORY", "1GB")
     summaries_flow(db_path=str(db_path))
     assert memory.memory_limit() == "1GB"
@@ -115,3 +120,19 @@ def test_it_is_named_too_when_clean_up_in_the_aborted_transaction_fails(tmp_path
             con.execute("SELECT list(range) FROM range(20000000)").fetchall()
         finally:
             con.execute("CREATE TEMP TABLE after AS SELECT 1")  # DuckDB: "Current transaction is aborted"
+
+
+def test_an_ingest_run_is_bounded_unless_the_operator_says_otherwise(
+    seeds_dir: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None
+) -> None:
+    from flows.ingest import ingest_flow
+
+    monkeypatch.delenv("PRESSWATCH_DUCKDB_MEMORY", raising=False)
+    summary = ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path), include_feeds=False)
+    assert summary.counts["new"] == 5
+    assert memory.memory_limit() == INGEST_DUCKDB_MEMORY
+    with connection(db_path) as con:
+        assert _setting(con, "memory_limit") == "244.1 MiB"
+    monkeypatch.setenv("PRESSWATCH_DUCKDB_MEMORY", "1GB")
+    ingest_flow(seeds_dir=str(seeds_dir), db_path=str(db_path), include_feeds=False)
+    assert memory.memory_limit() == "1GB"
