@@ -67,23 +67,24 @@ def start_workers(workers: int) -> None:
 
 @dataclass
 class PendingExtraction:
-    """A batch whose extraction has been started; `results()` waits for it.
+    """A batch whose extraction has been started; `results()` waits for it, and fills `stored` with the
+    inputs' bytes compressed for landing (extract_chunk), whether workers or this process extracted them.
 
     Handed to workers, the batch keeps only its inputs' digests: the bytes live in the executor's queue until
-    a worker has them, and come back compressed in `stored` (filled by `results()`) for landing."""
+    a worker has them."""
 
-    unique: list[RawDocument]  # extracted in-process by results(); empty once handed to workers
+    digests: list[str]  # of the distinct inputs, in submission order
     max_bytes: int
-    digests: list[str] = field(default_factory=list)  # of the inputs handed to workers, in submission order
+    compress: bool = True
+    unique: list[RawDocument] = field(default_factory=list)  # extracted in-process by results(), if not handed over
     futures: list[Future[list[tuple[Result, bytes]]]] = field(default_factory=list)
-    stored: dict[str, bytes] = field(default_factory=dict)  # doc_sha256 -> rawcodec.pack(bytes), from workers
+    stored: dict[str, bytes] = field(default_factory=dict)  # doc_sha256 -> rawcodec.pack(bytes)
 
     def results(self) -> dict[str, Result]:
-        if not self.futures:  # in-process: extracted now, by the caller (landing compresses the bytes)
-            return {r.sha256: extract_one(r, self.max_bytes) for r in self.unique}
-        out: list[tuple[Result, bytes]] = []
-        for fut in self.futures:
-            out.extend(fut.result())
+        if self.futures:
+            out = [item for fut in self.futures for item in fut.result()]
+        else:  # in-process: extracted now, by the caller
+            out = extract_chunk(self.unique, self.max_bytes, self.compress)
         results: dict[str, Result] = {}
         for sha, (result, stored) in zip(self.digests, out, strict=True):
             results[sha] = result
@@ -101,18 +102,18 @@ def submit_many(
     raws: list[RawDocument], *, workers: int, max_bytes: int, compress: bool = True
 ) -> PendingExtraction:
     """Start extracting one result per distinct content (a document under several names is done once).
-    `compress`: the workers return the inputs' bytes compressed for landing (`stored`)."""
+    `compress`: the inputs' bytes come back compressed for landing (`stored`)."""
     unique = list({r.sha256: r for r in raws}.values())
-    pending = PendingExtraction(unique, max_bytes)
+    pending = PendingExtraction([r.sha256 for r in unique], max_bytes, compress)
     on_cluster = cluster_address() is not None
     if not unique or (not on_cluster and (workers <= 1 or len(unique) < MIN_DOCS_PER_WORKER * 2)):
+        pending.unique = unique
         return pending
     pool = get_pool(workers)
     size = max(1, min(-(-len(unique) // (max(workers, 2) * CHUNKS_PER_WORKER)), MAX_CHUNK_DOCS))
     for start in range(0, len(unique), size):
         chunk = unique[start : start + size]
         pending.futures.append(pool.submit(extract_chunk, chunk, max_bytes, compress))
-    pending.digests, pending.unique = [r.sha256 for r in unique], []
     return pending
 
 
