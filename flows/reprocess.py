@@ -25,6 +25,7 @@ from flows.tasks import (
     whole,
 )
 from presswatch.batches import even_batches
+from presswatch.extract import EXTRACTOR_VERSION
 from presswatch.records import OUTCOME_COUNTER, Article, RawDocument, Rejection, RunSummary
 from presswatch.settings import INGEST_DUCKDB_MEMORY, Settings, load_settings
 from presswatch.store import db as warehouse
@@ -45,8 +46,6 @@ def release(
     validation_rows: list[dict[str, Any]],
     run_id: str,
 ) -> list[tuple[str, str, str]]:
-    from presswatch.extract.document import EXTRACTOR_VERSION
-
     now = datetime.now(UTC)
     with warehouse.connect(settings) as con:
         # The validation results in the release's own transaction, as in landing: a kill between the two

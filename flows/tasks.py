@@ -14,6 +14,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
+from presswatch.extract import EXTRACTOR_VERSION
 from presswatch.extract.pool import PendingExtraction, extract_many
 from presswatch.ingest.sources import read_file, scan
 from presswatch.records import Article, RawDocument, Rejection, sha256_hex
@@ -189,8 +190,6 @@ def land(
 ) -> list[tuple[str, str, str]]:
     """One batch in one transaction, with the file index entries of the files it read (`files`). `stored`:
     the inputs' bytes as the workers compressed them, by doc_sha256 (the rest are compressed here)."""
-    from presswatch.extract.document import EXTRACTOR_VERSION
-
     formats = {sha: _format_of(r) for sha, r in results.items()}
     now = datetime.now(UTC)
     with warehouse.connect(settings) as con:

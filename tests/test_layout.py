@@ -123,3 +123,15 @@ def test_no_module_over_the_line_limit():
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     }
     assert long == {}
+
+
+def test_the_flow_layer_reaches_the_extractors_only_through_the_pool():
+    # The flow process sends pages to the workers and lands what comes back; importing the extraction rules
+    # (trafilatura, lxml, readability) there costs CPU and memory that only the workers need.
+    graph = import_graph()
+    direct = {
+        name: sorted(t for t in targets if t.startswith("presswatch.extract.") and t != "presswatch.extract.pool")
+        for name, targets in graph.items()
+        if name.startswith("flows")
+    }
+    assert {name: found for name, found in direct.items() if found} == {}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from presswatch.extract import EXTRACTOR_VERSION
 from presswatch.extract.bylines import desk_authors, name_line, signature_block
 from presswatch.extract.dates import issue_month
 from presswatch.extract.decoding import Decoded, DecodeError, decode
@@ -45,7 +46,6 @@ from presswatch.extract.plaintext import (
 )
 from presswatch.records import Article, RawDocument, Rejection
 
-EXTRACTOR_VERSION = "1.4.1"  # 1.4: appended-article cut, encyclopedia apparatus, script dates (issue 17)
 DESK_TAIL = 40  # characters at the end of the last paragraph read for a run-in 编辑/来源 credit
 MIN_BODY_CHARS = 30  # fewer non-space characters than this is a stub or a page without an article
 CHINESE_LANGUAGES = {"zh"}
