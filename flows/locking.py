@@ -54,10 +54,14 @@ def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
 
 
 def server_configured() -> bool:
-    """Whether Prefect talks to a real server (PREFECT_API_URL set) rather than its embedded one."""
+    """Whether Prefect talks to a server other runs share: an API URL is set, and it is not the one this
+    process launched for itself (flows/startup.py), which the CLI puts in the same setting."""
     from prefect.settings import get_current_settings
 
-    return bool(get_current_settings().api.url)
+    from flows.startup import is_embedded
+
+    url = get_current_settings().api.url
+    return bool(url) and not is_embedded(url)
 
 
 def limit_is_active(name: str = WAREHOUSE_LIMIT) -> bool:

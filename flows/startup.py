@@ -139,6 +139,12 @@ def start_api_early() -> EmbeddedApi | None:
     return _launched
 
 
+def is_embedded(url: str | None) -> bool:
+    """Whether `url` is the API of the server this process launched (no other run talks to it)."""
+    api = _launched
+    return bool(url) and api is not None and api.process is not None and str(url).rstrip("/") == api.api_url
+
+
 @contextmanager
 def serving(api: EmbeddedApi | None) -> Iterator[None]:
     """Run the enclosed flow calls against `api`, or against the server Prefect's settings name."""

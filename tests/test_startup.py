@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from pipeline_runs import GUARD_OFF
 
 from presswatch.cli import runs_a_flow
 from presswatch.settings import PROJECT_ROOT
@@ -110,6 +111,8 @@ def test_a_cli_run_on_its_embedded_server_is_a_real_flow_run_and_leaves_no_serve
         assert [(name, state) for _, name, state in runs] == [(f"ingest {seeds_dir.name}/", "COMPLETED")]
         tasks = {name.rsplit("-", 1)[0] for (name,) in con.execute("SELECT name FROM task_run")}
     assert {"prepare-warehouse", "discover-files", "land-batch", "summarize-run"} <= tasks
+    # No other run can reach this server: the writer guard is off, and says nothing about a missing limit.
+    assert GUARD_OFF not in done.stdout + done.stderr
     # The server stopped with the command: no uvicorn process of this home is left behind.
     assert not [pid for pid in _pids() - before if str(home) in _environ(pid)]
 

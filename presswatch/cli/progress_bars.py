@@ -70,11 +70,27 @@ class LineListener:
             )
 
 
+# Libraries the extractors call log what they could not parse ("ERROR trafilatura.utils - parsed tree
+# length: 1 ..."): the same failure is the input's quarantine reason, so on the console it only alarms.
+# Only pages extracted in this process reached it (a batch too small for the workers), never the workers'.
+EXTRACTION_LOGGERS = frozenset({"trafilatura", "htmldate", "readability", "justext", "courlan", "gne"})
+
+
+class ExtractionChatter(logging.Filter):
+    """Drops records of EXTRACTION_LOGGERS (and their children)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.split(".", 1)[0] not in EXTRACTION_LOGGERS
+
+
 def quiet_prefect_console() -> None:
-    """Prefect's console handler (on the root logger) shows warnings and errors only; the API still gets all."""
+    """Prefect's console handler (on the root logger) shows warnings and errors only, without the extraction
+    libraries' own; the API still gets all of Prefect's."""
     for handler in logging.getLogger().handlers:
         if type(handler).__name__ == "PrefectConsoleHandler":
             handler.setLevel(logging.WARNING)
+            if not any(isinstance(f, ExtractionChatter) for f in handler.filters):
+                handler.addFilter(ExtractionChatter())
 
 
 @contextmanager
