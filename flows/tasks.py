@@ -186,10 +186,10 @@ def land(
     run_id: str,
     unreadable: list[Rejection],
     files: dict[str, file_index.FileState] | None = None,
-    stored: dict[str, bytes] | None = None,
+    stored: dict[str, tuple[bytes, str]] | None = None,
 ) -> list[tuple[str, str, str]]:
     """One batch in one transaction, with the file index entries of the files it read (`files`). `stored`:
-    the inputs' bytes as the workers compressed them, by doc_sha256 (the rest are compressed here)."""
+    the inputs' bytes as the workers packed them (rawcodec.pack), by doc_sha256 (the rest are compressed here)."""
     formats = {sha: _format_of(r) for sha, r in results.items()}
     now = datetime.now(UTC)
     with warehouse.connect(settings) as con:

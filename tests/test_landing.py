@@ -63,7 +63,7 @@ def test_landing_stores_the_bytes_the_workers_compressed():
     handed = raw.without_data()
     plan = plan_landing(
         [handed], {raw.sha256: _article(raw, "正文一")}, Known(), formats={}, warnings={}, flow_run_id="run-1",
-        now=NOW, extractor_version="test", stored={raw.sha256: pack(b"one")[0]},
+        now=NOW, extractor_version="test", stored={raw.sha256: pack(b"one")},
     )  # fmt: skip
     doc = plan.documents[0]
     assert unpack(doc["raw"], doc["raw_codec"]) == b"one" and doc["byte_size"] == 3

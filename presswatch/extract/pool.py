@@ -40,13 +40,18 @@ def extract_one(raw: RawDocument, max_bytes: int) -> Result:
         return Rejection(raw.source, raw.sha256, "extract", [f"extractor error: {type(exc).__name__}: {exc}"])
 
 
-def extract_chunk(raws: list[RawDocument], max_bytes: int, compress: bool = True) -> list[tuple[Result, bytes]]:
-    """What a worker runs: bytes in, records out, each with its input's bytes compressed as documents.raw
-    stores them (rawcodec.pack); no warehouse, no settings, no Prefect. Compressed here, the flow process
-    drops each batch's bytes once they are sent (at 1,000-page batches its peak fell by the batch held for
-    landing) and the compression runs on every worker instead of in the flow. `compress=False` for callers
-    whose inputs are stored already (re-processing): b"" in its place."""
-    return [(extract_one(raw, max_bytes), pack(raw.data)[0] if compress else b"") for raw in raws]
+Packed = tuple[bytes, str]  # rawcodec.pack's answer: the stored bytes and their codec
+
+
+def extract_chunk(
+    raws: list[RawDocument], max_bytes: int, compress: bool = True
+) -> list[tuple[Result, Packed | None]]:
+    """What a worker runs: bytes in, records out, each with its input's bytes as documents.raw stores them
+    (rawcodec.pack); no warehouse, no settings, no Prefect. Compressed here, the flow process drops each
+    batch's bytes once they are sent (at 1,000-page batches its peak fell by the batch held for landing) and
+    the compression runs on every worker instead of in the flow. `compress=False` for callers whose inputs
+    are stored already (re-processing): None in its place."""
+    return [(extract_one(raw, max_bytes), pack(raw.data) if compress else None) for raw in raws]
 
 
 def load_extractors() -> None:
@@ -77,8 +82,8 @@ class PendingExtraction:
     max_bytes: int
     compress: bool = True
     unique: list[RawDocument] = field(default_factory=list)  # extracted in-process by results(), if not handed over
-    futures: list[Future[list[tuple[Result, bytes]]]] = field(default_factory=list)
-    stored: dict[str, bytes] = field(default_factory=dict)  # doc_sha256 -> rawcodec.pack(bytes)
+    futures: list[Future[list[tuple[Result, Packed | None]]]] = field(default_factory=list)
+    stored: dict[str, Packed] = field(default_factory=dict)  # doc_sha256 -> rawcodec.pack(bytes)
 
     def results(self) -> dict[str, Result]:
         if self.futures:
@@ -88,7 +93,7 @@ class PendingExtraction:
         results: dict[str, Result] = {}
         for sha, (result, stored) in zip(self.digests, out, strict=True):
             results[sha] = result
-            if stored:
+            if stored is not None:
                 self.stored[sha] = stored
         return results
 

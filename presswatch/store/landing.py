@@ -17,7 +17,7 @@ from typing import Any
 
 from presswatch.codepoints import alnum_only
 from presswatch.records import Article, RawDocument, Rejection
-from presswatch.store.rawcodec import CODEC, pack
+from presswatch.store.rawcodec import pack
 from presswatch.text import nfkc
 
 
@@ -96,14 +96,14 @@ def plan_landing(
     extractor_version: str,
     unreadable: list[Rejection] | None = None,
     article_ids: Mapping[str, str] | None = None,
-    stored: Mapping[str, bytes] | None = None,
+    stored: Mapping[str, tuple[bytes, str]] | None = None,
 ) -> LandingPlan:
     """`results` maps doc_sha256 -> extraction/validation result for every raw not already known.
 
     `formats` maps doc_sha256 -> (format, encoding) as far as decoding got. `article_ids` maps doc_sha256
     -> article_id_for(text) where the caller has it already (it looked the bodies up): computed once, as
-    normalising a body is most of landing's own CPU after compression. `stored` maps doc_sha256 -> the
-    input's bytes already compressed by rawcodec.pack (by the extraction workers); the others are
+    normalising a body is most of landing's own CPU after compression. `stored` maps doc_sha256 -> what
+    rawcodec.pack gave for the input's bytes (in the extraction workers); the others are
     compressed here, and an input whose bytes were dropped (RawDocument.without_data) must be in it.
     """
     ids = article_ids or {}
@@ -137,7 +137,7 @@ def plan_landing(
         result = results[sha]
         fmt, enc = formats.get(sha, (None, None))
         # Over the size cap raw.data is only a head sample (ingest/sources.py), marked truncated.
-        stored_bytes, codec = (packed[sha], CODEC) if sha in packed else pack(_bytes_of(raw))
+        stored_bytes, codec = packed[sha] if sha in packed else pack(_bytes_of(raw))
         doc_row = {
             "doc_sha256": sha,
             "source": raw.source,
