@@ -1,6 +1,6 @@
 """Pipeline benchmark: `presswatch run` as a user runs it, against a plain trafilatura.extract loop.
 
-    .venv/bin/python bench/pipeline.py [--pages 2000] [--scale-pages 20000] [--repeat 2] [--workers 2]
+    .venv/bin/python bench/pipeline.py [--pages 2000 4000] [--scale-pages 20000] [--repeat 2] [--workers 2]
         [--batch-size N] [--dask tcp://HOST:8786] [--prefect-home DIR] [--workdir DIR] [--keep]
 
 Inputs, written to a work folder: distinct HTML files made by cycling the dev pages in bench/data/ (each
@@ -10,11 +10,13 @@ in one run:
   1. speed: `presswatch run --no-feeds --no-summaries` on --pages pages (a fresh warehouse, the whole
      process: start-up, Prefect's embedded server, extraction workers) as a multiple of a plain
      single-process `trafilatura.extract(bytes)` loop over the same files in this process. They run back to
-     back --repeat times (the machine is shared: the ratio of neighbours, never absolute seconds); the range
-     is printed.
+     back --repeat times (the machine is shared: the ratio of neighbours, never absolute seconds); each ratio
+     is printed. With several sizes (the default: 2,000 and 4,000), pairs at each, and from the smallest and the largest
+     what a further page costs against the loop's page (the marginal ratio) and what a run costs whatever
+     its size (the fixed cost: start-up, validating and landing the last batch, Data Docs, exit).
   2. re-run: on --scale-pages pages, the first run, then an unchanged re-run, as % of the first.
   3. memory: peak RSS of the run's process tree (the CLI process, its workers, the Prefect server; sampled
-     every 0.2 s, plus the CLI process's own VmHWM) at --pages against --scale-pages.
+     every 0.2 s, plus the CLI process's own VmHWM) at the smallest --pages against --scale-pages.
 Where the time went is read from the Prefect home's own database: the flow run's wall time (start-up is the
 process's wall time minus it) and the seconds of each task.
 With --dask ADDRESS the runs get PRESSWATCH_DASK_ADDRESS: extraction goes to that cluster.
@@ -188,35 +190,69 @@ def trafilatura_loop(inputs: list[Path]) -> dict[str, Any]:
             "load_before": load, "load_after": loadavg()}  # fmt: skip
 
 
+def speed_pairs(
+    args: argparse.Namespace, work: Path, env: dict[str, str], run: list[str], n_pages: int, warm_up: bool
+) -> list[dict[str, Any]]:
+    """--repeat back-to-back pairs (the plain loop, then `presswatch run` on a fresh warehouse) on n_pages pages;
+    `warm_up`: one run over the seeds first, so that the Prefect home is warm."""
+    home = Path(env["PREFECT_HOME"])
+    folder = work / f"in-{n_pages}"
+    small = build_inputs(folder, n_pages)
+    print(f"{len(small)} inputs ({n_pages} pages + seeds, {sum(p.stat().st_size for p in small) / 1e6:.0f} MB);"
+          f" workers {args.workers}; dask {args.dask or 'no'}; load {loadavg()}", flush=True)  # fmt: skip
+    if warm_up:
+        warm = run_cli([*run, "--seeds", str(folder / "seeds"), "--db", str(work / "warm.duckdb")], env, work / "warm.log")
+        print(f"warm-up run over the seeds: {warm['wall_s']:.1f} s (Prefect home {home})", flush=True)
+        trafilatura_loop(small[:20])  # its lazy tables, outside the timing
+    pairs = []
+    for i in range(args.repeat):
+        base = trafilatura_loop(small)
+        db = work / f"speed-{n_pages}-{i}.duckdb"
+        ours = run_cli([*run, "--seeds", str(folder), "--db", str(db)], env, work / f"speed-{n_pages}-{i}.log")
+        ours["breakdown"] = flow_breakdown(home)
+        pairs.append({"pages": n_pages, "trafilatura": base, "presswatch": ours, "ratio": ours["wall_s"] / base["wall_s"]})
+        print(f"[{i + 1}/{args.repeat}] {n_pages} pages: trafilatura loop {base['wall_s']:.1f} s, presswatch run"
+              f" {ours['wall_s']:.1f} s -> {pairs[-1]['ratio']:.3f}x  (load {base['load_before']} .. {ours['load_after']})",
+              flush=True)  # fmt: skip
+        db.unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    return pairs
+
+
+def marginal(speed: list[dict[str, Any]], small: int, large: int) -> dict[str, float]:
+    """What each further page costs and what a run costs whatever its size, from the mean walls at two sizes:
+    the run's extra seconds from `small` to `large` pages over the loop's extra seconds (its marginal ratio),
+    and the run's seconds at `small` minus that slope's share (its fixed cost: start-up, the last batch, exit)."""
+
+    def mean(n: int, side: str) -> float:
+        walls = [s[side]["wall_s"] for s in speed if s["pages"] == n]
+        return sum(walls) / len(walls)
+
+    run_slope = (mean(large, "presswatch") - mean(small, "presswatch")) / (large - small)
+    loop_slope = (mean(large, "trafilatura") - mean(small, "trafilatura")) / (large - small)
+    return {"run_ms_per_page": 1000 * run_slope, "loop_ms_per_page": 1000 * loop_slope,
+            "ratio": run_slope / loop_slope, "fixed_s": mean(small, "presswatch") - run_slope * small}  # fmt: skip
+
+
 def measure(args: argparse.Namespace, work: Path, env: dict[str, str]) -> dict[str, Any]:
     run = ["run", "--no-feeds", "--no-summaries", "--workers", str(args.workers)]
     if args.batch_size:
         run += ["--batch-size", str(args.batch_size)]
     home = Path(env["PREFECT_HOME"])
-    small = build_inputs(work / f"in-{args.pages}", args.pages)
-    print(f"{len(small)} inputs ({args.pages} pages + seeds, {sum(p.stat().st_size for p in small) / 1e6:.0f} MB);"
-          f" workers {args.workers}; dask {args.dask or 'no'}; load {loadavg()}", flush=True)  # fmt: skip
-    warm = run_cli([*run, "--seeds", str(work / f"in-{args.pages}" / "seeds"), "--db", str(work / "warm.duckdb")],
-                   env, work / "warm.log")  # fmt: skip
-    print(f"warm-up run over the seeds: {warm['wall_s']:.1f} s (Prefect home {home})", flush=True)
-    trafilatura_loop(small[:20])  # its lazy tables, outside the timing
-    speed = []
-    for i in range(args.repeat):
-        base = trafilatura_loop(small)
-        db = work / f"speed-{i}.duckdb"
-        ours = run_cli([*run, "--seeds", str(work / f"in-{args.pages}"), "--db", str(db)], env, work / f"speed-{i}.log")
-        ours["breakdown"] = flow_breakdown(home)
-        speed.append({"trafilatura": base, "presswatch": ours, "ratio": ours["wall_s"] / base["wall_s"]})
-        print(f"[{i + 1}/{args.repeat}] trafilatura loop {base['wall_s']:.1f} s, presswatch run {ours['wall_s']:.1f} s"
-              f" -> {speed[-1]['ratio']:.2f}x  (load {base['load_before']} .. {ours['load_after']})", flush=True)
-        db.unlink(missing_ok=True)
+    sizes = sorted(set(args.pages))
+    if sizes[0] < 1:
+        raise SystemExit("--pages: each size must be at least 1")
+    speed: list[dict[str, Any]] = []
+    for n_pages in sizes:
+        speed += speed_pairs(args, work, env, run, n_pages, warm_up=not speed)
     out: dict[str, Any] = {"speed": speed}
+    if len(sizes) > 1:
+        out["marginal"] = marginal(speed, sizes[0], sizes[-1])
     if args.scale_pages:
-        shutil.rmtree(work / f"in-{args.pages}", ignore_errors=True)
         build = build_text_inputs if args.scale_kind == "text" else build_inputs
-        base_rss = speed[0]["presswatch"]
+        base_rss = speed[0]["presswatch"]  # at the smallest --pages
         if args.scale_kind == "text":  # memory is compared like with like: the same kind of input at both sizes
-            build(work / "scale-small", args.pages)
+            build(work / "scale-small", sizes[0])
             base_rss = run_cli([*run, "--seeds", str(work / "scale-small"), "--db", str(work / "scale-small.duckdb")],
                                env, work / "scale-small.log")  # fmt: skip
             shutil.rmtree(work / "scale-small", ignore_errors=True)
@@ -237,14 +273,20 @@ def measure(args: argparse.Namespace, work: Path, env: dict[str, str]) -> dict[s
 
 
 def report(r: dict[str, Any], args: argparse.Namespace) -> None:
-    ratios = [s["ratio"] for s in r["speed"]]
-    print(f"\n1. speed on {args.pages} pages: presswatch run / plain trafilatura loop = "
-          f"{min(ratios):.2f}x .. {max(ratios):.2f}x over {len(ratios)} back-to-back pairs (goal <= 0.6x)")
+    print()
+    for n_pages in sorted({s["pages"] for s in r["speed"]}):
+        ratios = [f"{s['ratio']:.3f}x" for s in r["speed"] if s["pages"] == n_pages]
+        print(f"1. speed on {n_pages} pages: presswatch run / plain trafilatura loop = {', '.join(ratios)}"
+              f" ({len(ratios)} back-to-back pairs; goal <= 0.6x on >= 2,000 pages)")  # fmt: skip
+    if "marginal" in r:
+        m = r["marginal"]
+        print(f"   each further page: {m['run_ms_per_page']:.1f} ms against the loop's {m['loop_ms_per_page']:.1f} ms"
+              f" ({m['ratio']:.2f}x); fixed cost of a run {m['fixed_s']:.1f} s (start-up, the last batch, exit)")
     for s in r["speed"]:
         p = s["presswatch"]
         b = p["breakdown"]
         tasks = ", ".join(f"{k} {v:.1f}" for k, v in b["tasks_s"].items() if v >= 0.05)
-        print(f"   run {p['wall_s']:.1f} s = start-up and exit {p['wall_s'] - b['flow_s']:.1f} s + flow {b['flow_s']:.1f} s"
+        print(f"   {s['pages']} pages: run {p['wall_s']:.1f} s = start-up and exit {p['wall_s'] - b['flow_s']:.1f} s + flow {b['flow_s']:.1f} s"
               f" (tasks, s: {tasks}); cpu {p['cpu_s']:.1f} s vs loop {s['trafilatura']['cpu_s']:.1f} s")  # fmt: skip
     if "scale" in r:
         sc = r["scale"]
@@ -253,7 +295,7 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
               f" first run's {first['wall_s']:.1f} s (goal <= 5 %); flow {again['breakdown']['flow_s']:.1f} s,"
               f" start-up and exit {again['wall_s'] - again['breakdown']['flow_s']:.1f} s")  # fmt: skip
         small = sc["small"]
-        print(f"3. peak RSS ({sc['kind']} inputs), process tree: {small['tree_peak_mib']:.0f} MiB at {args.pages},"
+        print(f"3. peak RSS ({sc['kind']} inputs), process tree: {small['tree_peak_mib']:.0f} MiB at {min(args.pages)},"
               f" {first['tree_peak_mib']:.0f} MiB at {sc['inputs']} -> {sc['rss_ratio']:.2f}x (goal <= 1.2x);"
               f" CLI process alone {small['cli_peak_mib']:.0f} -> {first['cli_peak_mib']:.0f} MiB"
               f" ({sc['cli_rss_ratio']:.2f}x)")  # fmt: skip
@@ -261,7 +303,9 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=2000, help="pages for the speed figure (plus the seeds)")
+    parser.add_argument("--pages", type=int, nargs="+", default=[2000, 4000],
+                        help="pages for the speed figure (plus the seeds); several sizes: pairs at each, the marginal"
+                        " cost of a page and the fixed cost of a run from the smallest and largest; memory at the smallest")
     parser.add_argument("--scale-pages", type=int, default=20000, help="pages for re-run and memory (0: skip)")
     parser.add_argument("--repeat", type=int, default=2, help="back-to-back speed pairs")
     parser.add_argument("--scale-kind", choices=("html", "text"), default="html",
