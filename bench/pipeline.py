@@ -240,8 +240,8 @@ def measure(args: argparse.Namespace, work: Path, env: dict[str, str]) -> dict[s
         run += ["--batch-size", str(args.batch_size)]
     home = Path(env["PREFECT_HOME"])
     sizes = sorted(set(args.pages))
-    if sizes[0] < 1:
-        raise SystemExit("--pages: each size must be at least 1")
+    if sizes[0] < 1 or args.repeat < 1:
+        raise SystemExit("--pages and --repeat must be at least 1")
     speed: list[dict[str, Any]] = []
     for n_pages in sizes:
         speed += speed_pairs(args, work, env, run, n_pages, warm_up=not speed)

@@ -21,6 +21,7 @@ from presswatch.records import Article, RawDocument, Rejection, sha256_hex
 from presswatch.settings import Settings
 from presswatch.store import db as warehouse
 from presswatch.store import file_index
+from presswatch.store.rawcodec import Packed
 
 T = TypeVar("T")
 
@@ -186,7 +187,7 @@ def land(
     run_id: str,
     unreadable: list[Rejection],
     files: dict[str, file_index.FileState] | None = None,
-    stored: dict[str, tuple[bytes, str]] | None = None,
+    stored: dict[str, Packed] | None = None,
 ) -> list[tuple[str, str, str]]:
     """One batch in one transaction, with the file index entries of the files it read (`files`). `stored`:
     the inputs' bytes as the workers packed them (rawcodec.pack), by doc_sha256 (the rest are compressed here)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from presswatch.limits import over_size_cap
 from presswatch.records import Article, RawDocument, Rejection
-from presswatch.store.rawcodec import pack
+from presswatch.store.rawcodec import Packed, pack
 from presswatch.workpool import cluster_address, get_pool, warm
 
 MIN_DOCS_PER_WORKER = 8
@@ -38,9 +38,6 @@ def extract_one(raw: RawDocument, max_bytes: int) -> Result:
         return extract_document(raw)
     except Exception as exc:  # a bug in a rule must cost one document, not the batch
         return Rejection(raw.source, raw.sha256, "extract", [f"extractor error: {type(exc).__name__}: {exc}"])
-
-
-Packed = tuple[bytes, str]  # rawcodec.pack's answer: the stored bytes and their codec
 
 
 def extract_chunk(

@@ -17,7 +17,7 @@ from typing import Any
 
 from presswatch.codepoints import alnum_only
 from presswatch.records import Article, RawDocument, Rejection
-from presswatch.store.rawcodec import pack
+from presswatch.store.rawcodec import Packed, pack
 from presswatch.text import nfkc
 
 
@@ -96,7 +96,7 @@ def plan_landing(
     extractor_version: str,
     unreadable: list[Rejection] | None = None,
     article_ids: Mapping[str, str] | None = None,
-    stored: Mapping[str, tuple[bytes, str]] | None = None,
+    stored: Mapping[str, Packed] | None = None,
 ) -> LandingPlan:
     """`results` maps doc_sha256 -> extraction/validation result for every raw not already known.
 

@@ -22,11 +22,13 @@ from presswatch.settings import DEFAULT_LOCK_TIMEOUT_S
 CODEC = "zstd"
 LEVEL = 3  # zstd's default: level 1 compressed the pages 25 % faster but the file grew another 6 %
 
+Packed = tuple[bytes, str]  # what `pack` gives: the stored bytes and their codec, landed together
+
 # zstandard's (de)compressor objects are not safe to share between threads; one per thread is cheap.
 _local = threading.local()
 
 
-def pack(data: bytes) -> tuple[bytes, str]:
+def pack(data: bytes) -> Packed:
     """(stored bytes, codec) for an input's raw bytes."""
     compressor = getattr(_local, "compressor", None)
     if compressor is None:
